@@ -1,0 +1,101 @@
+// What the core publishes about a running transfer. A Stats value is a self-contained
+// snapshot: observers (metrics exporter, tuner, status printer, --stats-json) copy it and never
+// reach into the engine. Counters are monotonic for the life of the process.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "knobs.hpp"
+
+namespace vmp {
+
+enum class Role { tx, rx };
+std::string_view to_string(Role r);
+
+enum class LegState { connecting, up, draining, down };
+std::string_view to_string(LegState s);
+
+// The kernel's own view of one leg (getsockopt TCP_INFO), sampled periodically.
+struct TcpInfoSample {
+  bool valid = false;
+  double rtt_seconds = 0;
+  double rttvar_seconds = 0;
+  std::uint32_t cwnd_segments = 0;
+  std::uint32_t mss_bytes = 0;
+  std::uint64_t total_retrans_segments = 0;  // cumulative over the socket's life
+  double delivery_rate_bytes_per_second = 0;
+  double pacing_rate_bytes_per_second = 0;
+  std::string congestion;  // algorithm in use on this socket
+};
+
+struct LegStats {
+  std::uint32_t id = 0;          // stable slot number, 0..legs-1
+  std::string link;              // "host:port" of the tx target (tx) or peer address (rx)
+  std::uint32_t link_index = 0;  // position of the target on the command line (tx)
+  LegState state = LegState::down;
+  std::uint64_t bytes = 0;   // payload bytes sent (tx) or received (rx) on this leg
+  std::uint64_t frames = 0;  // data frames sent / received
+  std::uint64_t resent_frames = 0;  // frames this leg carried that had been sent before (tx)
+  std::uint64_t reconnects = 0;     // times this slot re-established a connection after a loss
+  TcpInfoSample tcp;
+};
+
+struct LinkStats {
+  std::string target;  // "host:port"
+  std::uint32_t index = 0;
+  bool up = false;  // false while bypassed after a failed connect
+  std::uint32_t legs_up = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t connect_failures = 0;
+};
+
+// One tuner generation, published through the core so that metrics never depend on the tuner.
+struct TuningReport {
+  std::uint64_t generation = 0;
+  double fitness = 0;       // goodput (bytes/s, minus cost penalty) of the genome just measured
+  double best_fitness = 0;  // best fitness seen so far
+  Knobs genome;             // knobs that were measured
+  Knobs best;               // best knobs so far (what runs between experiments)
+};
+
+struct Stats {
+  Role role = Role::tx;
+  std::uint64_t session_id = 0;
+  double elapsed_seconds = 0;
+  // tx: bytes read from stdin; rx: bytes received in order.
+  std::uint64_t bytes_in = 0;
+  // tx: bytes the receiver confirmed written; rx: bytes written to stdout.
+  std::uint64_t bytes_out = 0;
+  std::uint64_t frames = 0;
+  std::uint64_t resent_frames = 0;     // tx: resends; rx: duplicates dropped
+  std::uint64_t reconnects = 0;        // sum over legs
+  std::uint64_t rejected_connections = 0;  // rx: handshakes refused (garbage, wrong phrase...)
+  std::uint64_t window_bytes_used = 0;  // tx: unacknowledged bytes held
+  std::uint64_t window_bytes_limit = 0;
+  std::uint64_t reorder_bytes = 0;  // rx: bytes waiting for an earlier frame
+  // Time spent waiting: for stdin to produce (tx), for the network/window (tx: window full;
+  // rx: next frame missing), for stdout to accept (rx).
+  double source_stall_seconds = 0;
+  double network_stall_seconds = 0;
+  double sink_stall_seconds = 0;
+  std::vector<LegStats> legs;
+  std::vector<LinkStats> links;
+  Knobs knobs;                              // knobs in force (tx)
+  std::uint64_t tuning_generations = 0;     // reports published so far
+  std::optional<TuningReport> last_tuning;  // most recent tuner generation
+  bool finished = false;
+  std::string exit_reason;  // empty while running; "complete" or the error line at the end
+};
+
+// Anything that can produce a snapshot (the tx and rx engines). Thread-safe.
+class StatsSource {
+ public:
+  virtual ~StatsSource() = default;
+  virtual Stats snapshot() const = 0;
+};
+
+}  // namespace vmp

@@ -40,8 +40,8 @@ std::optional<std::string> validate(const Knobs& k) {
     if (!found) {
       std::string list;
       for (const auto& a : avail) list += (list.empty() ? "" : " ") + a;
-      return "congestion control '" + k.congestion + "' is not available (kernel offers: " +
-             list + ")";
+      return "congestion control '" + k.congestion + "' is not available (kernel offers: " + list +
+             ")";
     }
   }
   return std::nullopt;

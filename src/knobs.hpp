@@ -53,8 +53,12 @@ enum class KnobId : unsigned {
   count_
 };
 using KnobSet = std::bitset<static_cast<std::size_t>(KnobId::count_)>;
-inline void set(KnobSet& s, KnobId id) { s.set(static_cast<std::size_t>(id)); }
-inline bool has(const KnobSet& s, KnobId id) { return s.test(static_cast<std::size_t>(id)); }
+inline void set(KnobSet& s, KnobId id) {
+  s.set(static_cast<std::size_t>(id));
+}
+inline bool has(const KnobSet& s, KnobId id) {
+  return s.test(static_cast<std::size_t>(id));
+}
 
 // Declared range of one numeric knob, for validation, the CLI and the tuner's encoding.
 struct KnobRange {

@@ -37,8 +37,8 @@ struct LegStats {
   std::string link;              // "host:port" of the tx target (tx) or peer address (rx)
   std::uint32_t link_index = 0;  // position of the target on the command line (tx)
   LegState state = LegState::down;
-  std::uint64_t bytes = 0;   // payload bytes sent (tx) or received (rx) on this leg
-  std::uint64_t frames = 0;  // data frames sent / received
+  std::uint64_t bytes = 0;          // payload bytes sent (tx) or received (rx) on this leg
+  std::uint64_t frames = 0;         // data frames sent / received
   std::uint64_t resent_frames = 0;  // frames this leg carried that had been sent before (tx)
   std::uint64_t reconnects = 0;     // times this slot re-established a connection after a loss
   TcpInfoSample tcp;
@@ -71,10 +71,10 @@ struct Stats {
   // tx: bytes the receiver confirmed written; rx: bytes written to stdout.
   std::uint64_t bytes_out = 0;
   std::uint64_t frames = 0;
-  std::uint64_t resent_frames = 0;     // tx: resends; rx: duplicates dropped
-  std::uint64_t reconnects = 0;        // sum over legs
+  std::uint64_t resent_frames = 0;         // tx: resends; rx: duplicates dropped
+  std::uint64_t reconnects = 0;            // sum over legs
   std::uint64_t rejected_connections = 0;  // rx: handshakes refused (garbage, wrong phrase...)
-  std::uint64_t window_bytes_used = 0;  // tx: unacknowledged bytes held
+  std::uint64_t window_bytes_used = 0;     // tx: unacknowledged bytes held
   std::uint64_t window_bytes_limit = 0;
   std::uint64_t reorder_bytes = 0;  // rx: bytes waiting for an earlier frame
   // Time spent waiting: for stdin to produce (tx), for the network/window (tx: window full;

@@ -1,0 +1,340 @@
+#include "cli/options.hpp"
+
+#include <cxxopts.hpp>
+#include <limits>
+#include <map>
+#include <sstream>
+
+namespace vmp {
+namespace {
+
+constexpr const char* kDefaultCheckphrase = "yoda";
+
+// Word -> (long option, number of arguments it takes).
+const std::map<std::string, std::pair<std::string, int>>& words() {
+  static const std::map<std::string, std::pair<std::string, int>> table{
+      {"rx", {"rx", 1}},
+      {"tx", {"tx", 2}},
+      {"threads", {"threads", 1}},
+      {"checksum", {"checksum", 0}},
+      {"checksums", {"checksum", 0}},
+      {"chaos", {"chaos", 1}},
+      {"verbose", {"verbose", 1}},
+      {"checkphrase", {"checkphrase", 1}},
+  };
+  return table;
+}
+
+// Rewrites the original's words into --long-options; `tx HOST PORT` becomes --tx=HOST:PORT.
+std::variant<std::vector<std::string>, UsageError> translate_words(int argc,
+                                                                   const char* const* argv) {
+  std::vector<std::string> out{argc > 0 ? argv[0] : "viamillipede"};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.starts_with("-")) {
+      out.push_back(arg);
+      continue;
+    }
+    auto it = words().find(arg);
+    if (it == words().end()) {
+      // The value of a preceding "--option value" pair.
+      if (out.size() > 1 && out.back().starts_with("--") &&
+          out.back().find('=') == std::string::npos) {
+        out.push_back(arg);
+        continue;
+      }
+      return UsageError{"unknown word '" + arg + "'"};
+    }
+    const auto& [option, nargs] = it->second;
+    if (i + nargs >= argc) {
+      return UsageError{"'" + arg + "' needs " + std::to_string(nargs) +
+                        (nargs == 1 ? " argument" : " arguments")};
+    }
+    if (nargs == 0) {
+      out.push_back("--" + option);
+    } else if (nargs == 1) {
+      out.push_back("--" + option + "=" + argv[i + 1]);
+    } else {
+      const std::string host = argv[i + 1];
+      const bool v6 = host.find(':') != std::string::npos;
+      out.push_back("--" + option + "=" + (v6 ? "[" + host + "]" : host) + ":" + argv[i + 2]);
+    }
+    i += nargs;
+  }
+  return out;
+}
+
+std::optional<std::uint16_t> parse_port(const std::string& text) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  std::uint32_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  if (v == 0 || v > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(v);
+}
+
+std::optional<Target> parse_target(const std::string& text) {
+  Target t;
+  std::string port;
+  if (text.starts_with("[")) {
+    auto close = text.find("]:");
+    if (close == std::string::npos) return std::nullopt;
+    t.host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) return std::nullopt;
+    t.host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  auto p = parse_port(port);
+  if (!p || t.host.empty()) return std::nullopt;
+  t.port = *p;
+  return t;
+}
+
+cxxopts::Options make_options() {
+  cxxopts::Options o("viamillipede", "Carry a pipe over many parallel TCP connections.");
+  // clang-format off
+  o.add_options("mode")
+    ("rx", "receive on PORT, write the stream to stdout", cxxopts::value<std::string>(), "PORT")
+    ("tx", "send stdin to HOST:PORT (repeat for more links, in preference order)",
+     cxxopts::value<std::vector<std::string>>(), "HOST:PORT")
+    ("h,help", "show this help")
+    ("version", "show the version");
+  o.add_options("transfer")
+    ("threads", "legs (TCP connections) in total, 1-64 [4]", cxxopts::value<std::uint32_t>(), "N")
+    ("checksum", "checksum every frame (XXH3); rx: require it")
+    ("chaos", "reset the leg that sends every N-th frame (testing)", cxxopts::value<std::uint32_t>(), "N")
+    ("checkphrase", "shared phrase of up to 4 bytes, must match on both sides [yoda]",
+     cxxopts::value<std::string>(), "WORD")
+    ("outage-timeout", "survive a total outage this long, seconds [3600]",
+     cxxopts::value<std::uint32_t>(), "S")
+    ("connect-timeout", "give up one connect attempt after S seconds [5]",
+     cxxopts::value<std::uint32_t>(), "S")
+    ("bind", "rx: listen on this address only [all]", cxxopts::value<std::string>(), "ADDR");
+  o.add_options("knobs")
+    ("frame-size", "payload bytes per frame, 4K-16M [1M]", cxxopts::value<std::string>(), "BYTES")
+    ("window", "unacknowledged bytes held, 1M-4G [64M]", cxxopts::value<std::string>(), "BYTES")
+    ("sndbuf", "SO_SNDBUF per leg, 0 = kernel autotuning [0]", cxxopts::value<std::string>(), "BYTES")
+    ("rcvbuf", "SO_RCVBUF per leg, 0 = kernel autotuning [0]", cxxopts::value<std::string>(), "BYTES")
+    ("congestion", "TCP congestion control per leg (e.g. cubic, bbr) [system]",
+     cxxopts::value<std::string>(), "NAME")
+    ("legs-per-link", "at most N legs on one link, 1-64 [64]", cxxopts::value<std::uint32_t>(), "N")
+    ("link-weights", "share of legs per link, e.g. 3,1,1 [equal]", cxxopts::value<std::string>(), "W,W,..");
+  o.add_options("observe")
+    ("v,verbose", "verbosity 0-9 [0]; SIGUSR2 raises it at run time", cxxopts::value<int>(), "N")
+    ("progress", "live progress line on stderr")
+    ("metrics", "serve Prometheus /metrics on [HOST:]PORT (HOST defaults to 127.0.0.1)",
+     cxxopts::value<std::string>(), "ADDR")
+    ("stats-json", "write a JSON summary at the end and on SIGUSR1", cxxopts::value<std::string>(), "FILE");
+  o.add_options("tuner")
+    ("no-tune", "tx: keep the knobs as given (tuning is on by default)")
+    ("tune-seed", "tx: deterministic tuner", cxxopts::value<std::uint64_t>(), "N")
+    ("tune-log", "tx: one JSON line per tuner generation", cxxopts::value<std::string>(), "FILE")
+    ("tune-profile", "tx: start from / save the best knobs in FILE", cxxopts::value<std::string>(), "FILE");
+  // clang-format on
+  return o;
+}
+
+template <typename T>
+std::optional<std::string> in_range(const char* what, T v, std::uint64_t lo, std::uint64_t hi) {
+  if (static_cast<std::uint64_t>(v) < lo || static_cast<std::uint64_t>(v) > hi) {
+    return std::string(what) + " " + std::to_string(v) + " is outside " + std::to_string(lo) +
+           ".." + std::to_string(hi);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> size_knob(const cxxopts::ParseResult& r, const char* name,
+                                     std::uint64_t& out) {
+  if (!r.count(name)) return std::nullopt;
+  auto v = parse_size(r[name].as<std::string>());
+  if (!v) return std::string("--") + name + ": '" + r[name].as<std::string>() + "' is not a size";
+  out = *v;
+  return std::nullopt;
+}
+
+std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
+  Config c;
+  if (r.count("help")) return c;
+  if (r.count("version")) {
+    c.mode = Config::Mode::version;
+    return c;
+  }
+  const bool rx = r.count("rx") > 0;
+  const bool tx = r.count("tx") > 0;
+  if (rx == tx)
+    return UsageError{rx ? "choose either rx or tx, not both" : "say rx PORT or tx HOST PORT"};
+  if (r.count("rx") > 1) return UsageError{"rx takes a single port"};
+  c.mode = rx ? Config::Mode::rx : Config::Mode::tx;
+
+  std::string phrase =
+      r.count("checkphrase") ? r["checkphrase"].as<std::string>() : kDefaultCheckphrase;
+  auto cp = wire::make_checkphrase(phrase);
+  if (!cp || phrase.empty()) return UsageError{"checkphrase must be 1 to 4 bytes"};
+  c.tx.checkphrase = c.rx.checkphrase = *cp;
+
+  if (r.count("verbose")) {
+    c.verbosity = r["verbose"].as<int>();
+    if (auto e = in_range("verbose", c.verbosity, 0, 9)) return UsageError{*e};
+  }
+  c.tx.progress = c.rx.progress = r.count("progress") > 0;
+  c.tx.checksums = c.rx.require_checksums = r.count("checksum") > 0;
+  if (r.count("metrics")) c.metrics = r["metrics"].as<std::string>();
+  if (r.count("stats-json")) c.stats_json = r["stats-json"].as<std::string>();
+
+  if (rx) {
+    auto port = parse_port(r["rx"].as<std::string>());
+    if (!port) return UsageError{"rx: '" + r["rx"].as<std::string>() + "' is not a port (1-65535)"};
+    c.rx.port = *port;
+    if (r.count("bind")) c.rx.bind_address = r["bind"].as<std::string>();
+    std::uint64_t rcvbuf = 0;
+    if (auto e = size_knob(r, "rcvbuf", rcvbuf)) return UsageError{*e};
+    c.rx.rcvbuf_bytes = static_cast<std::uint32_t>(rcvbuf);
+    return c;
+  }
+
+  for (const auto& t : r["tx"].as<std::vector<std::string>>()) {
+    auto target = parse_target(t);
+    if (!target) return UsageError{"tx: '" + t + "' is not HOST PORT"};
+    c.tx.targets.push_back(*target);
+  }
+  auto& k = c.tx.knobs;
+  if (r.count("threads")) {
+    k.legs = r["threads"].as<std::uint32_t>();
+    set(c.pinned, KnobId::legs);
+  }
+  if (r.count("legs-per-link")) {
+    k.legs_per_link_max = r["legs-per-link"].as<std::uint32_t>();
+    set(c.pinned, KnobId::legs_per_link_max);
+  }
+  std::uint64_t frame = k.frame_bytes, sndbuf = 0, rcvbuf = 0;
+  if (auto e = size_knob(r, "frame-size", frame)) return UsageError{*e};
+  if (auto e = size_knob(r, "window", k.window_bytes)) return UsageError{*e};
+  if (auto e = size_knob(r, "sndbuf", sndbuf)) return UsageError{*e};
+  if (auto e = size_knob(r, "rcvbuf", rcvbuf)) return UsageError{*e};
+  for (auto [name, id] : {std::pair{"frame-size", KnobId::frame_bytes},
+                          {"window", KnobId::window_bytes},
+                          {"sndbuf", KnobId::sndbuf_bytes},
+                          {"rcvbuf", KnobId::rcvbuf_bytes}}) {
+    if (r.count(name)) set(c.pinned, id);
+  }
+  auto narrow = [](std::uint64_t v) {
+    return static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(v, std::numeric_limits<std::uint32_t>::max()));
+  };
+  k.frame_bytes = narrow(frame);
+  k.sndbuf_bytes = narrow(sndbuf);
+  k.rcvbuf_bytes = narrow(rcvbuf);
+  if (frame > kFrameRange.max)
+    return UsageError{*in_range("frame-size", frame, kFrameRange.min, kFrameRange.max)};
+  if (r.count("window") && !r.count("frame-size") && k.window_bytes < 2ULL * k.frame_bytes) {
+    k.frame_bytes = narrow(std::max<std::uint64_t>(kFrameRange.min, k.window_bytes / 2));
+  }
+  if (r.count("congestion")) {
+    k.congestion = r["congestion"].as<std::string>();
+    set(c.pinned, KnobId::congestion);
+  }
+  if (r.count("link-weights")) {
+    std::stringstream ss(r["link-weights"].as<std::string>());
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      try {
+        std::size_t used = 0;
+        k.link_weights.push_back(std::stod(item, &used));
+        if (used != item.size()) throw std::invalid_argument(item);
+      } catch (const std::exception&) {
+        return UsageError{"--link-weights: '" + item + "' is not a number"};
+      }
+    }
+    if (k.link_weights.size() != c.tx.targets.size()) {
+      return UsageError{"--link-weights needs one weight per tx target (" +
+                        std::to_string(c.tx.targets.size()) + ")"};
+    }
+    set(c.pinned, KnobId::link_weights);
+  }
+  if (auto e = validate(k)) return UsageError{*e};
+  if (r.count("chaos")) {
+    c.tx.chaos = r["chaos"].as<std::uint32_t>();
+    if (c.tx.chaos == 1)
+      return UsageError{"chaos 1 would kill every frame's leg; use 2 or more (0 = off)"};
+  }
+  if (r.count("outage-timeout")) {
+    c.tx.outage_timeout = std::chrono::seconds(r["outage-timeout"].as<std::uint32_t>());
+  }
+  if (r.count("connect-timeout")) {
+    const auto s = r["connect-timeout"].as<std::uint32_t>();
+    if (auto e = in_range("connect-timeout", s, 1, 600)) return UsageError{*e};
+    c.tx.connect_timeout = std::chrono::seconds(s);
+  }
+  c.tune = r.count("no-tune") == 0;
+  if (r.count("tune-seed")) c.tune_seed = r["tune-seed"].as<std::uint64_t>();
+  if (r.count("tune-log")) c.tune_log = r["tune-log"].as<std::string>();
+  if (r.count("tune-profile")) c.tune_profile = r["tune-profile"].as<std::string>();
+  return c;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_size(const std::string& text) {
+  std::size_t i = 0;
+  std::uint64_t v = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    if (v > std::numeric_limits<std::uint64_t>::max() / 10) return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(text[i++] - '0');
+  }
+  if (i == 0) return std::nullopt;
+  std::string suffix = text.substr(i);
+  for (auto& ch : suffix) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  static const std::map<std::string, std::uint64_t> units{
+      {"", 1},     {"b", 1},     {"k", KiB}, {"kb", KiB}, {"kib", KiB}, {"m", MiB},
+      {"mb", MiB}, {"mib", MiB}, {"g", GiB}, {"gb", GiB}, {"gib", GiB}};
+  auto it = units.find(suffix);
+  if (it == units.end()) return std::nullopt;
+  if (v > std::numeric_limits<std::uint64_t>::max() / it->second) return std::nullopt;
+  return v * it->second;
+}
+
+std::variant<Config, UsageError> parse_command_line(int argc, const char* const* argv) {
+  auto translated = translate_words(argc, argv);
+  if (auto* err = std::get_if<UsageError>(&translated)) return *err;
+  auto& args = std::get<std::vector<std::string>>(translated);
+  std::vector<const char*> ptrs;
+  for (const auto& a : args) ptrs.push_back(a.c_str());
+  try {
+    auto options = make_options();
+    auto result = options.parse(static_cast<int>(ptrs.size()), ptrs.data());
+    if (!result.unmatched().empty())
+      return UsageError{"unexpected '" + result.unmatched()[0] + "'"};
+    auto config = build(result);
+    if (auto* c = std::get_if<Config>(&config); c && c->mode == Config::Mode::tx) {
+      auto k = c->tx.knobs;
+      if (k.legs > k.legs_per_link_max * c->tx.targets.size()) {
+        return UsageError{"threads " + std::to_string(k.legs) + " exceed legs-per-link " +
+                          std::to_string(k.legs_per_link_max) + " x " +
+                          std::to_string(c->tx.targets.size()) + " targets"};
+      }
+    }
+    return config;
+  } catch (const cxxopts::exceptions::exception& e) {
+    return UsageError{e.what()};
+  }
+}
+
+std::string usage_text() {
+  std::string text =
+      "usage: viamillipede rx PORT [options]              (receive; stream to stdout)\n"
+      "       viamillipede tx HOST PORT [tx HOST PORT ...] [options]   (send stdin)\n"
+      "words as in the original: threads N, checksum, chaos N, verbose N, checkphrase WORD\n";
+  auto o = make_options();
+  return text + o.help({"mode", "transfer", "knobs", "observe", "tuner"});
+}
+
+std::string version_text() {
+  return "viamillipede 0.1.0 (wire protocol 1)\n";
+}
+
+}  // namespace vmp

@@ -1,0 +1,364 @@
+#include "rx/receiver.hpp"
+
+#include <sys/socket.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/ip/v6_only.hpp>
+#include <asio/post.hpp>
+#include <asio/read.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <csignal>
+#include <stdexcept>
+#include <thread>
+
+#include "util/socket_tuning.hpp"
+#include "util/status_report.hpp"
+
+namespace vmp {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+// After the stdout failed, how long to keep legs open so the abort reaches the transmitter.
+constexpr auto kAbortLinger = 5s;
+// Extra patience on top of the transmitter's announced outage timeout.
+constexpr auto kOutageGrace = 30s;
+
+std::string peer_of(const tcp::socket& s) {
+  asio::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return "unknown peer";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+tcp::acceptor open_acceptor(asio::io_context& io, const RxConfig& cfg) {
+  tcp::acceptor acceptor(io);
+  std::vector<tcp::endpoint> candidates;
+  if (cfg.bind_address.empty()) {
+    candidates = {tcp::endpoint(tcp::v6(), cfg.port), tcp::endpoint(tcp::v4(), cfg.port)};
+  } else {
+    asio::error_code ec;
+    auto addr = asio::ip::make_address(cfg.bind_address, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on '" + cfg.bind_address + "': not an IP address");
+    candidates = {tcp::endpoint(addr, cfg.port)};
+  }
+  asio::error_code ec;
+  for (const auto& ep : candidates) {
+    acceptor = tcp::acceptor(io);
+    acceptor.open(ep.protocol(), ec);
+    if (ec) continue;
+    if (ep.protocol() == tcp::v6()) acceptor.set_option(asio::ip::v6_only(false), ec);
+    acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (cfg.rcvbuf_bytes) {
+      acceptor.set_option(
+          asio::socket_base::receive_buffer_size(static_cast<int>(cfg.rcvbuf_bytes)), ec);
+    }
+    acceptor.bind(ep, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) return acceptor;
+    if (ec == asio::error::address_in_use) break;  // the v4 fallback would only say the same
+  }
+  throw std::runtime_error("cannot listen on port " + std::to_string(cfg.port) + ": " +
+                           ec.message());
+}
+
+}  // namespace
+
+Receiver::Receiver(RxConfig cfg, Logger& log, EngineHooks hooks)
+    : cfg_(std::move(cfg)),
+      log_(log),
+      hooks_(std::move(hooks)),
+      start_(std::chrono::steady_clock::now()),
+      acceptor_(open_acceptor(io_, cfg_)),
+      port_(acceptor_.local_endpoint().port()),
+      pool_(256 * MiB),
+      frames_(cfg_.max_ahead_bytes),
+      last_leg_seen_(start_) {}
+
+Receiver::~Receiver() {
+  frames_.close();
+}
+
+ExitCode Receiver::run(int out_fd) {
+  writer_ = std::make_unique<SinkWriter>(
+      out_fd, frames_,
+      SinkWriter::Callbacks{[this](const SinkWriter::Progress& p) { on_writer_progress(p); },
+                            [this](const std::string& e) { on_writer_error(e); }});
+  std::thread writer([this] { writer_->run(); });
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_, tick_loop(), asio::detached);
+  if (hooks_.handle_signals) asio::co_spawn(io_, signal_loop(), asio::detached);
+  io_.run();
+  frames_.close();
+  writer.join();
+  if (cfg_.progress) log_.raw(format_progress(snapshot(), true));
+  std::lock_guard lock(mutex_);
+  return exit_code_;
+}
+
+std::string Receiver::message() const {
+  std::lock_guard lock(mutex_);
+  return message_;
+}
+
+void Receiver::finish(ExitCode code, std::string message) {
+  {
+    std::lock_guard lock(mutex_);
+    if (done_.exchange(true)) return;
+    exit_code_ = code;
+    message_ = std::move(message);
+  }
+  frames_.close();
+  asio::post(io_, [this] { io_.stop(); });
+}
+
+void Receiver::reject(const std::string& peer, const std::string& why) {
+  {
+    std::lock_guard lock(mutex_);
+    ++rejected_;
+  }
+  log_.error("rejected connection from " + peer + ": " + why);
+}
+
+asio::awaitable<void> Receiver::accept_loop() {
+  while (!finished()) {
+    auto [ec, socket] = co_await acceptor_.async_accept(nothrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      log_.info(1, "accept: " + ec.message());  // e.g. EMFILE: keep serving existing legs
+      asio::steady_timer pause(io_, 100ms);
+      co_await pause.async_wait(nothrow);
+      continue;
+    }
+    asio::co_spawn(io_, admit(std::move(socket)), asio::detached);
+  }
+}
+
+// Handshake checks, in the order that tells a stranger the most useful thing.
+asio::awaitable<void> Receiver::admit(tcp::socket socket) {
+  const auto peer = peer_of(socket);
+  std::array<std::byte, wire::Hello::kSize> buf{};
+  asio::steady_timer deadline(io_, cfg_.handshake_timeout);
+  auto got = co_await (asio::async_read(socket, asio::buffer(buf), nothrow) ||
+                       deadline.async_wait(nothrow));
+  if (got.index() == 1) co_return reject(peer, "no handshake within the timeout");
+  if (auto [ec, n] = std::get<0>(got); ec) {
+    co_return reject(peer, "closed before a complete handshake (" + ec.message() + ")");
+  }
+  auto send_reply = [&](wire::ReplyCode code) -> asio::awaitable<void> {
+    wire::HelloReply reply;
+    reply.code = code;
+    reply.next_seq = current_ack().next_seq;
+    const auto bytes = reply.encode();
+    co_await asio::async_write(socket, asio::buffer(bytes), nothrow);
+  };
+  const auto hello = wire::Hello::decode(buf);
+  if (!hello) {
+    co_await send_reply(wire::ReplyCode::malformed);
+    co_return reject(peer, "not a viamillipede handshake");
+  }
+  if (hello->version != wire::kVersion) {
+    co_await send_reply(wire::ReplyCode::bad_version);
+    co_return reject(peer, "protocol version " + std::to_string(hello->version) +
+                               ", this receiver speaks " + std::to_string(wire::kVersion));
+  }
+  if (hello->checkphrase != cfg_.checkphrase) {
+    co_await send_reply(wire::ReplyCode::bad_checkphrase);
+    co_return reject(peer, "wrong checkphrase");
+  }
+  if (cfg_.require_checksums && !hello->has(wire::HelloFlag::checksums)) {
+    co_await send_reply(wire::ReplyCode::checksums_required);
+    co_return reject(peer, "transmitter does not send checksums and this receiver requires them");
+  }
+  bool complete = false;
+  bool admitted = false;
+  {
+    std::unique_lock lock(mutex_);
+    if (session_ && *session_ != hello->session) {
+      lock.unlock();
+      co_await send_reply(wire::ReplyCode::busy);
+      co_return reject(
+          peer, "belongs to another transfer (session " + std::to_string(hello->session) + ")");
+    }
+    complete = written_.complete;
+    admitted = !complete && hello->leg != wire::kProbeLeg && !sink_error_;
+    if (!session_ && admitted) {
+      session_ = hello->session;
+      outage_timeout_ = std::chrono::seconds(hello->outage_timeout_seconds);
+      log_.info(1, "session " + std::to_string(hello->session) + " from " + peer);
+    }
+    if (admitted) last_leg_seen_ = std::chrono::steady_clock::now();
+  }
+  co_await send_reply(complete ? wire::ReplyCode::complete : wire::ReplyCode::accept);
+  if (!admitted) co_return;  // a probe, or a leg of a transfer that has already ended
+  std::shared_ptr<RxLeg> leg;
+  {
+    std::lock_guard lock(mutex_);
+    // The transmitter reuses its slot number as the leg id: a known id is a reconnect.
+    if (!seen_leg_ids_.insert(hello->leg).second) ++reconnects_;
+    leg = std::make_shared<RxLeg>(*this, std::move(socket), hello->leg, peer);
+    legs_.push_back(leg);
+  }
+  co_await leg->run();
+  std::lock_guard lock(mutex_);
+  legs_.remove(leg);
+  last_leg_seen_ = std::chrono::steady_clock::now();
+}
+
+wire::Control Receiver::current_ack() const {
+  std::lock_guard lock(mutex_);
+  wire::Control c;
+  c.next_seq = written_.next_seq;
+  c.bytes = written_.bytes;
+  c.complete = written_.complete;
+  if (sink_error_) {
+    c.type = wire::ControlType::abort;
+    c.abort = wire::AbortCode::sink_failed;
+  }
+  return c;
+}
+
+void Receiver::on_frame(const std::string& link, std::uint32_t length) {
+  std::lock_guard lock(mutex_);
+  ++frames_received_;
+  bytes_received_ += length;
+  link_bytes_[link] += length;
+}
+
+void Receiver::on_writer_progress(const SinkWriter::Progress& p) {
+  {
+    std::lock_guard lock(mutex_);
+    written_ = p;
+    if (p.complete) ended_at_ = std::chrono::steady_clock::now();
+  }
+  asio::post(io_, [this] {
+    std::lock_guard lock(mutex_);
+    for (auto& leg : legs_) leg->notify();
+  });
+}
+
+void Receiver::on_writer_error(const std::string& error) {
+  {
+    std::lock_guard lock(mutex_);
+    sink_error_ = error;
+    ended_at_ = std::chrono::steady_clock::now();
+  }
+  log_.error(error + "; telling the transmitter and stopping");
+  asio::post(io_, [this] {
+    std::lock_guard lock(mutex_);
+    for (auto& leg : legs_) leg->notify();
+  });
+}
+
+asio::awaitable<void> Receiver::tick_loop() {
+  asio::steady_timer timer(io_);
+  auto next_sample = std::chrono::steady_clock::now();
+  auto next_progress = next_sample;
+  while (!finished()) {
+    timer.expires_after(200ms);
+    co_await timer.async_wait(nothrow);
+    const auto now = std::chrono::steady_clock::now();
+    std::unique_lock lock(mutex_);
+    if (now >= next_sample) {
+      for (auto& leg : legs_) leg->sample_tcp();
+      next_sample = now + 1s;
+    }
+    const bool no_legs = legs_.empty();
+    if (sink_error_) {
+      if (no_legs || now - ended_at_ > kAbortLinger) {
+        auto msg = *sink_error_;
+        lock.unlock();
+        finish(ExitCode::sink, msg);
+      }
+      continue;
+    }
+    if (written_.complete) {
+      if (no_legs || now - ended_at_ > cfg_.linger) {
+        lock.unlock();
+        finish(ExitCode::ok, "complete");
+      }
+      continue;
+    }
+    if (session_ && no_legs && now - last_leg_seen_ > outage_timeout_ + kOutageGrace) {
+      const auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - last_leg_seen_);
+      lock.unlock();
+      finish(ExitCode::network, "transmitter gone: no leg for " + std::to_string(waited.count()) +
+                                    " s (its outage timeout plus grace)");
+      continue;
+    }
+    lock.unlock();
+    if (cfg_.progress && now >= next_progress) {
+      log_.raw(format_progress(snapshot(), false));
+      next_progress = now + 500ms;
+    }
+  }
+}
+
+asio::awaitable<void> Receiver::signal_loop() {
+  asio::signal_set signals(io_, SIGUSR1, SIGUSR2, SIGINT);
+  signals.add(SIGTERM);
+  while (!finished()) {
+    auto [ec, sig] = co_await signals.async_wait(nothrow);
+    if (ec) co_return;
+    if (sig == SIGUSR1) {
+      const auto s = snapshot();
+      log_.raw(format_status(s));
+      if (hooks_.on_status) hooks_.on_status(s);
+    } else if (sig == SIGUSR2) {
+      log_.error("verbosity now " + std::to_string(log_.bump_verbosity()));
+    } else {
+      finish(ExitCode::interrupted, "interrupted by signal " + std::to_string(sig));
+    }
+  }
+}
+
+Stats Receiver::snapshot() const {
+  Stats s;
+  s.role = Role::rx;
+  s.elapsed_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  s.reorder_bytes = frames_.buffered_bytes();
+  s.resent_frames = frames_.duplicates();
+  s.network_stall_seconds = frames_.stall_seconds();
+  if (writer_) s.sink_stall_seconds = writer_->stall_seconds();
+  std::lock_guard lock(mutex_);
+  s.session_id = session_.value_or(0);
+  s.bytes_in = bytes_received_;
+  s.bytes_out = written_.bytes;
+  s.frames = frames_received_;
+  s.rejected_connections = rejected_;
+  s.reconnects = reconnects_;
+  s.finished = done_.load();
+  s.exit_reason = message_;
+  for (const auto& [address, bytes] : link_bytes_) {
+    LinkStats l;
+    l.target = address;
+    l.index = static_cast<std::uint32_t>(s.links.size());
+    l.bytes = bytes;
+    s.links.push_back(std::move(l));
+  }
+  for (const auto& leg : legs_) {
+    auto ls = leg->stats();
+    for (auto& l : s.links) {
+      if (l.target == ls.link) {
+        l.up = true;
+        ++l.legs_up;
+        ls.link_index = l.index;
+      }
+    }
+    s.legs.push_back(std::move(ls));
+  }
+  return s;
+}
+
+}  // namespace vmp

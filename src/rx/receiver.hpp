@@ -1,0 +1,92 @@
+// The receiver engine: listens, admits legs of exactly one session (checkphrase, version and
+// session id checked on every connection; anything else is answered, logged and closed
+// without touching the transfer), reorders frames and writes stdout through a dedicated
+// writer, acknowledging what is written. Exits when the stream is complete and flushed, when
+// stdout fails (telling the transmitter), or when the transmitter has been gone for longer
+// than the outage timeout it announced.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <atomic>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "engine_hooks.hpp"
+#include "rx/reassembler.hpp"
+#include "rx/rx_config.hpp"
+#include "rx/rx_leg.hpp"
+#include "rx/sink_writer.hpp"
+#include "stats.hpp"
+#include "util/buffer_pool.hpp"
+#include "util/exit_code.hpp"
+#include "util/logger.hpp"
+
+namespace vmp {
+
+class Receiver final : public StatsSource {
+ public:
+  // Binds and listens at once; throws std::runtime_error ("cannot listen on port 8834:
+  // Address already in use") so the caller can report it before anything else happens.
+  Receiver(RxConfig cfg, Logger& log, EngineHooks hooks = {});
+  ~Receiver() override;
+
+  std::uint16_t port() const { return port_; }
+  ExitCode run(int out_fd);
+  std::string message() const;
+  Stats snapshot() const override;
+
+ private:
+  friend class RxLeg;
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> admit(asio::ip::tcp::socket socket);
+  asio::awaitable<void> tick_loop();
+  asio::awaitable<void> signal_loop();
+  void reject(const std::string& peer, const std::string& why);
+  void on_frame(const std::string& link, std::uint32_t length);
+  void on_writer_progress(const SinkWriter::Progress& p);
+  void on_writer_error(const std::string& error);
+  wire::Control current_ack() const;
+  void finish(ExitCode code, std::string message);
+  bool finished() const { return done_.load(); }
+
+  RxConfig cfg_;
+  Logger& log_;
+  EngineHooks hooks_;
+  const std::chrono::steady_clock::time_point start_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  BufferPool pool_;
+  Reassembler frames_;
+  std::unique_ptr<SinkWriter> writer_;
+
+  mutable std::mutex mutex_;  // guards everything below
+  std::optional<std::uint64_t> session_;
+  std::chrono::seconds outage_timeout_{0};
+  std::list<std::shared_ptr<RxLeg>> legs_;
+  std::set<std::uint32_t> seen_leg_ids_;
+  // Received payload per local address (one per path the legs arrived on), all time.
+  std::map<std::string, std::uint64_t> link_bytes_;
+  std::uint64_t rejected_ = 0;
+  std::uint64_t frames_received_ = 0;
+  std::uint64_t bytes_received_ = 0;
+  std::uint64_t reconnects_ = 0;
+  SinkWriter::Progress written_{0, 0, false};
+  std::optional<std::string> sink_error_;
+  std::chrono::steady_clock::time_point last_leg_seen_;
+  std::chrono::steady_clock::time_point ended_at_;  // completion or sink failure
+  ExitCode exit_code_ = ExitCode::ok;
+  std::string message_;
+  std::atomic<bool> done_{false};
+};
+
+}  // namespace vmp

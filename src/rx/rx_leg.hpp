@@ -1,0 +1,38 @@
+// One accepted leg on the receiver, after a good handshake: reads frames into the
+// Reassembler and, concurrently, sends the latest acknowledgement whenever the writer makes
+// progress (and once a second as a keepalive).
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <mutex>
+
+#include "stats.hpp"
+#include "util/wakeup.hpp"
+#include "wire/protocol.hpp"
+
+namespace vmp {
+
+class Receiver;
+
+class RxLeg {
+ public:
+  RxLeg(Receiver& rx, asio::ip::tcp::socket socket, std::uint32_t id, std::string peer);
+
+  asio::awaitable<void> run();
+  void notify() { wakeup_.notify(); }
+  void sample_tcp();
+  LegStats stats() const;
+
+ private:
+  asio::awaitable<void> read_loop();
+  asio::awaitable<void> ack_loop();
+
+  Receiver& rx_;
+  asio::ip::tcp::socket socket_;
+  Wakeup wakeup_;
+  mutable std::mutex mutex_;
+  LegStats stats_;
+};
+
+}  // namespace vmp

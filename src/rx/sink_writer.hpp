@@ -1,0 +1,46 @@
+// The dedicated stdout writer: takes frames in order from the Reassembler and writes them
+// with plain write(2) (no user-space buffering, so "written" means handed to the kernel). After
+// the last frame, a regular-file stdout is fdatasync'ed before completion is reported, so
+// "the transmitter exited 0" means the bytes are on disk.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "rx/reassembler.hpp"
+
+namespace vmp {
+
+class SinkWriter {
+ public:
+  struct Progress {
+    std::uint64_t next_seq;  // every frame below is written
+    std::uint64_t bytes;
+    bool complete;
+  };
+  struct Callbacks {
+    std::function<void(const Progress&)> on_progress;  // after each write; any thread
+    std::function<void(const std::string&)> on_error;  // "writing stdout: Broken pipe"
+  };
+
+  SinkWriter(int fd, Reassembler& frames, Callbacks cb)
+      : fd_(fd), frames_(frames), cb_(std::move(cb)) {}
+
+  void run();  // until the last frame, an error, or the reassembler is closed
+
+  std::uint64_t bytes_written() const { return bytes_.load(std::memory_order_relaxed); }
+  double stall_seconds() const { return stall_ns_.load(std::memory_order_relaxed) / 1e9; }
+
+ private:
+  bool write_all(const std::byte* data, std::size_t len);
+
+  int fd_;
+  Reassembler& frames_;
+  Callbacks cb_;
+  std::atomic<std::uint64_t> bytes_{0};
+  std::atomic<std::int64_t> stall_ns_{0};
+};
+
+}  // namespace vmp

@@ -1,0 +1,54 @@
+// The dedicated stdin reader: fills frames of the current frame-size knob, waits for window
+// room before each, and pushes them to the SendQueue. Runs on its own thread so a slow disk
+// or producer never stalls the sockets. A partially filled frame is sent once the producer
+// pauses (no data for kFlushAfter), so an interactive or slow source is not held back.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "tx/send_queue.hpp"
+#include "util/buffer_pool.hpp"
+#include "util/stop_event.hpp"
+
+namespace vmp {
+
+class SourceReader {
+ public:
+  struct Options {
+    int fd = 0;
+    bool checksums = false;
+    std::function<std::uint32_t()> frame_bytes;  // read for every frame (knob may change)
+  };
+  struct Result {
+    bool ok = true;
+    std::string error;  // "reading stdin: Input/output error"
+  };
+
+  SourceReader(Options opts, SendQueue& queue, BufferPool& pool, const StopEvent& stop)
+      : opts_(std::move(opts)), queue_(queue), pool_(pool), stop_(stop) {}
+
+  // Reads to EOF (the last frame carries FrameFlag::last) or until stopped.
+  Result run();
+
+  std::uint64_t bytes_read() const { return bytes_.load(std::memory_order_relaxed); }
+  std::uint64_t frames() const { return frames_.load(std::memory_order_relaxed); }
+  double stall_seconds() const { return stall_ns_.load(std::memory_order_relaxed) / 1e9; }
+
+ private:
+  enum class Wait { ready, timeout, stopped, error };
+  Wait wait_readable(int timeout_ms);
+
+  Options opts_;
+  SendQueue& queue_;
+  BufferPool& pool_;
+  const StopEvent& stop_;
+  std::atomic<std::uint64_t> bytes_{0};
+  std::atomic<std::uint64_t> frames_{0};
+  std::atomic<std::int64_t> stall_ns_{0};
+};
+
+}  // namespace vmp

@@ -1,0 +1,358 @@
+#include "tx/transmitter.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <csignal>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "tx/dialer.hpp"
+#include "util/status_report.hpp"
+
+namespace vmp {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr auto kTick = 200ms;
+
+std::uint64_t random_session_id() {
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+}  // namespace
+
+Transmitter::Transmitter(TxConfig cfg, Logger& log, EngineHooks hooks)
+    : cfg_(std::move(cfg)),
+      log_(log),
+      hooks_(std::move(hooks)),
+      session_(random_session_id()),
+      start_(std::chrono::steady_clock::now()),
+      pool_(cfg_.knobs.window_bytes),
+      queue_(cfg_.knobs.window_bytes),
+      knobs_(cfg_.knobs),
+      planner_(cfg_.targets, session_),
+      unresolvable_(cfg_.targets.size(), false),
+      link_bytes_(std::make_unique<std::atomic<std::uint64_t>[]>(cfg_.targets.size())),
+      last_leg_up_(start_) {
+  if (auto err = validate(knobs_)) throw std::invalid_argument(*err);
+  planner_.set_shape(knobs_.legs, knobs_.legs_per_link_max, knobs_.link_weights);
+}
+
+Transmitter::~Transmitter() {
+  reader_stop_.signal();
+  queue_.close();
+}
+
+ExitCode Transmitter::run(int in_fd) {
+  SourceReader::Options ropts;
+  ropts.fd = in_fd;
+  ropts.checksums = cfg_.checksums;
+  ropts.frame_bytes = [this] {
+    std::lock_guard lock(mutex_);
+    return knobs_.frame_bytes;
+  };
+  reader_ = std::make_unique<SourceReader>(std::move(ropts), queue_, pool_, reader_stop_);
+  std::thread reader([this] {
+    auto result = reader_->run();
+    if (!result.ok) finish(ExitCode::source, result.error);
+  });
+
+  asio::post(io_, [this] { reshape_legs(); });
+  asio::co_spawn(io_, tick_loop(), asio::detached);
+  if (hooks_.handle_signals) asio::co_spawn(io_, signal_loop(), asio::detached);
+  io_.run();
+
+  reader_stop_.signal();
+  queue_.close();
+  reader.join();
+  if (cfg_.progress) print_progress(true);
+  std::lock_guard lock(mutex_);
+  return exit_code_;
+}
+
+std::string Transmitter::message() const {
+  std::lock_guard lock(mutex_);
+  return message_;
+}
+
+void Transmitter::finish(ExitCode code, std::string message) {
+  {
+    std::lock_guard lock(mutex_);
+    if (done_.exchange(true)) return;
+    exit_code_ = code;
+    message_ = std::move(message);
+  }
+  reader_stop_.signal();
+  queue_.close();
+  asio::post(io_, [this] {
+    std::lock_guard lock(mutex_);
+    for (auto& leg : legs_) leg->kill();
+    io_.stop();
+  });
+}
+
+Knobs Transmitter::knobs() const {
+  std::lock_guard lock(mutex_);
+  return knobs_;
+}
+
+void Transmitter::apply(const Knobs& k) {
+  if (auto err = validate(k)) throw std::invalid_argument(*err);
+  {
+    std::lock_guard lock(mutex_);
+    if (k == knobs_) return;
+    const bool socket_knobs_changed = k.sndbuf_bytes != knobs_.sndbuf_bytes ||
+                                      k.rcvbuf_bytes != knobs_.rcvbuf_bytes ||
+                                      k.congestion != knobs_.congestion;
+    knobs_ = k;
+    planner_.set_shape(k.legs, k.legs_per_link_max, k.link_weights);
+    log_.info(2, "knobs: " + to_string(k));
+    if (socket_knobs_changed) {
+      asio::post(io_, [this] {
+        std::lock_guard l(mutex_);
+        for (auto& leg : legs_) leg->apply_live_tuning();
+      });
+    }
+  }
+  queue_.set_window(k.window_bytes);
+  pool_.set_max_idle_bytes(k.window_bytes);
+  asio::post(io_, [this] { reshape_legs(); });
+}
+
+void Transmitter::publish(const TuningReport& report) {
+  std::lock_guard lock(mutex_);
+  last_tuning_ = report;
+  ++tuning_generations_;
+}
+
+std::optional<std::size_t> Transmitter::link_for(std::uint32_t slot) const {
+  std::lock_guard lock(mutex_);
+  return planner_.link_for(slot);
+}
+
+bool Transmitter::slot_wanted(std::uint32_t slot) const {
+  std::lock_guard lock(mutex_);
+  return slot < planner_.slots();
+}
+
+wire::Hello Transmitter::hello_for(std::uint32_t leg) const {
+  wire::Hello h;
+  h.flags = cfg_.checksums ? static_cast<std::uint16_t>(wire::HelloFlag::checksums) : 0;
+  h.checkphrase = cfg_.checkphrase;
+  h.session = session_;
+  h.leg = leg;
+  h.outage_timeout_seconds = static_cast<std::uint32_t>(cfg_.outage_timeout.count());
+  return h;
+}
+
+SocketTuning Transmitter::socket_tuning() const {
+  std::lock_guard lock(mutex_);
+  SocketTuning t;
+  t.sndbuf_bytes = knobs_.sndbuf_bytes;
+  t.rcvbuf_bytes = knobs_.rcvbuf_bytes;
+  t.congestion = knobs_.congestion;
+  return t;
+}
+
+void Transmitter::link_up(std::size_t link) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mutex_);
+    unresolvable_[link] = false;
+    changed = !planner_.is_up(link);
+    planner_.mark_up(link);
+  }
+  if (changed) {
+    log_.info(0, "link " + target(link).label() + " is up again");
+    reshape_legs();
+  }
+}
+
+void Transmitter::link_failed(std::size_t link, const std::string& why, bool unresolvable) {
+  bool was_up = false;
+  bool none_resolvable = false;
+  {
+    std::lock_guard lock(mutex_);
+    was_up = planner_.is_up(link);
+    planner_.mark_down(link, std::chrono::steady_clock::now());
+    unresolvable_[link] = unresolvable;
+    none_resolvable =
+        std::all_of(unresolvable_.begin(), unresolvable_.end(), [](bool b) { return b; });
+  }
+  if (none_resolvable && acked_frames_.load() == 0) {
+    // A name that resolves nowhere at start-up is a typo, not an outage.
+    finish(ExitCode::network, why);
+    return;
+  }
+  if (was_up) {
+    log_.info(0, "link " + target(link).label() + " is down (" + why + "); bypassing it, retrying");
+    reshape_legs();
+  }
+}
+
+bool Transmitter::chaos_strikes() {
+  return cfg_.chaos != 0 && ++frames_sent_ % cfg_.chaos == 0;
+}
+
+void Transmitter::on_ack(std::uint64_t next_seq, std::uint64_t bytes) {
+  queue_.on_ack(next_seq);
+  // Acks arrive on every leg; keep the high-water mark.
+  auto prev = acked_bytes_.load();
+  while (prev < bytes && !acked_bytes_.compare_exchange_weak(prev, bytes)) {
+  }
+  auto prev_frames = acked_frames_.load();
+  while (prev_frames < next_seq && !acked_frames_.compare_exchange_weak(prev_frames, next_seq)) {
+  }
+}
+
+void Transmitter::reshape_legs() {
+  std::vector<TxLeg*> to_start;
+  {
+    std::lock_guard lock(mutex_);
+    const auto slots = planner_.slots();
+    while (legs_.size() < slots) {
+      legs_.push_back(std::make_unique<TxLeg>(*this, static_cast<std::uint32_t>(legs_.size())));
+    }
+    for (auto& leg : legs_) {
+      const bool wanted = leg->slot() < slots;
+      if (wanted && !leg->running()) {
+        leg->set_running();
+        to_start.push_back(leg.get());
+        continue;
+      }
+      if (!leg->running()) continue;
+      const auto stats = leg->stats();
+      const auto link = planner_.link_for(leg->slot());
+      const bool moved = stats.state == LegState::up && link && *link != stats.link_index;
+      if (!wanted || moved || (stats.state == LegState::up && !link)) leg->request_drain();
+    }
+  }
+  // Outside the lock: co_spawn may start running the leg right here.
+  for (auto* leg : to_start) asio::co_spawn(io_, leg->run(), asio::detached);
+}
+
+asio::awaitable<void> Transmitter::tick_loop() {
+  asio::steady_timer timer(io_);
+  auto next_sample = std::chrono::steady_clock::now();
+  auto next_progress = next_sample;
+  while (!finished()) {
+    timer.expires_after(kTick);
+    co_await timer.async_wait(nothrow);
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::size_t> probes;
+    bool any_up = false;
+    {
+      std::lock_guard lock(mutex_);
+      probes = planner_.probes_due(now);
+      for (auto& leg : legs_) any_up = any_up || leg->stats().state == LegState::up;
+      if (now >= next_sample) {
+        for (auto& leg : legs_) leg->sample_tcp();
+      }
+    }
+    if (now >= next_sample) next_sample = now + 1s;
+    for (auto link : probes) asio::co_spawn(io_, probe(link), asio::detached);
+    if (any_up) {
+      last_leg_up_ = now;
+      outage_reported_ = false;
+    } else if (now - last_leg_up_ > 2s && !outage_reported_) {
+      outage_reported_ = true;
+      log_.error("no leg can reach the receiver; retrying for up to " +
+                 std::to_string(cfg_.outage_timeout.count()) + " s (--outage-timeout)");
+    }
+    if (!any_up && now - last_leg_up_ > cfg_.outage_timeout) {
+      finish(ExitCode::network, "receiver unreachable for longer than the outage timeout (" +
+                                    std::to_string(cfg_.outage_timeout.count()) + " s)");
+    }
+    if (cfg_.progress && now >= next_progress) {
+      print_progress(false);
+      next_progress = now + 500ms;
+    }
+  }
+}
+
+asio::awaitable<void> Transmitter::probe(std::size_t link) {
+  auto result = co_await dial(target(link), hello_for(wire::kProbeLeg), socket_tuning(),
+                              cfg_.connect_timeout);
+  if (result.status == DialResult::Status::ok && (result.reply.code == wire::ReplyCode::accept ||
+                                                  result.reply.code == wire::ReplyCode::complete)) {
+    link_up(link);
+  } else {
+    log_.info(2, "probe of " + target(link).label() + " failed: " +
+                     (result.error.empty() ? std::string(wire::describe(result.reply.code))
+                                           : result.error));
+  }
+}
+
+asio::awaitable<void> Transmitter::signal_loop() {
+  asio::signal_set signals(io_, SIGUSR1, SIGUSR2, SIGINT);
+  signals.add(SIGTERM);
+  while (!finished()) {
+    auto [ec, sig] = co_await signals.async_wait(nothrow);
+    if (ec) co_return;
+    if (sig == SIGUSR1) {
+      const auto s = snapshot();
+      log_.raw(format_status(s));
+      if (hooks_.on_status) hooks_.on_status(s);
+    } else if (sig == SIGUSR2) {
+      log_.error("verbosity now " + std::to_string(log_.bump_verbosity()));
+    } else {
+      finish(ExitCode::interrupted, "interrupted by signal " + std::to_string(sig));
+    }
+  }
+}
+
+void Transmitter::print_progress(bool final_line) {
+  log_.raw(format_progress(snapshot(), final_line));
+}
+
+Stats Transmitter::snapshot() const {
+  Stats s;
+  s.role = Role::tx;
+  s.session_id = session_;
+  s.elapsed_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (reader_) {
+    s.bytes_in = reader_->bytes_read();
+    s.source_stall_seconds = reader_->stall_seconds();
+  }
+  s.bytes_out = acked_bytes_.load();
+  s.frames = acked_frames_.load();
+  s.window_bytes_used = queue_.held_bytes();
+  s.window_bytes_limit = queue_.window_bytes();
+  s.network_stall_seconds = queue_.stall_seconds();
+  std::lock_guard lock(mutex_);
+  s.knobs = knobs_;
+  s.last_tuning = last_tuning_;
+  s.tuning_generations = tuning_generations_;
+  s.finished = done_.load();
+  s.exit_reason = message_;
+  for (std::size_t i = 0; i < cfg_.targets.size(); ++i) {
+    LinkStats l;
+    l.target = cfg_.targets[i].label();
+    l.index = static_cast<std::uint32_t>(i);
+    l.up = planner_.is_up(i);
+    l.connect_failures = planner_.connect_failures(i);
+    l.bytes = link_bytes_[i].load();
+    s.links.push_back(std::move(l));
+  }
+  for (const auto& leg : legs_) {
+    auto ls = leg->stats();
+    s.resent_frames += ls.resent_frames;
+    s.reconnects += ls.reconnects;
+    if (ls.link_index < s.links.size() && !ls.link.empty()) {
+      if (ls.state == LegState::up) ++s.links[ls.link_index].legs_up;
+    }
+    s.legs.push_back(std::move(ls));
+  }
+  return s;
+}
+
+}  // namespace vmp

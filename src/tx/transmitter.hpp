@@ -1,0 +1,101 @@
+// The transmitter engine: stdin -> frames -> legs over links, until the receiver confirms the
+// last byte. Owns the I/O thread (Asio), the stdin reader thread, the SendQueue (window and
+// resends) and the LinkPlanner (preference, bypass, retry). Implements TransferControl so the
+// tuner can read stats and change knobs while it runs.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine_hooks.hpp"
+#include "transfer_control.hpp"
+#include "tx/link_planner.hpp"
+#include "tx/send_queue.hpp"
+#include "tx/source_reader.hpp"
+#include "tx/tx_config.hpp"
+#include "tx/tx_leg.hpp"
+#include "util/buffer_pool.hpp"
+#include "util/exit_code.hpp"
+#include "util/logger.hpp"
+#include "util/socket_tuning.hpp"
+#include "util/stop_event.hpp"
+
+namespace vmp {
+
+class Transmitter final : public TransferControl {
+ public:
+  Transmitter(TxConfig cfg, Logger& log, EngineHooks hooks = {});
+  ~Transmitter() override;
+
+  // Sends everything readable from in_fd; returns when the receiver confirmed the last byte
+  // (ExitCode::ok) or the transfer failed (message() says why).
+  ExitCode run(int in_fd);
+  std::string message() const;
+
+  Knobs knobs() const override;
+  void apply(const Knobs& knobs) override;
+  Stats snapshot() const override;
+  void publish(const TuningReport& report) override;
+
+ private:
+  friend class TxLeg;
+
+  // Called by legs (I/O thread).
+  std::optional<std::size_t> link_for(std::uint32_t slot) const;
+  bool slot_wanted(std::uint32_t slot) const;
+  const Target& target(std::size_t link) const { return cfg_.targets[link]; }
+  void link_up(std::size_t link);
+  void link_failed(std::size_t link, const std::string& why, bool unresolvable);
+  bool chaos_strikes();  // true when the frame just sent should cost its leg its life
+  void on_ack(std::uint64_t next_seq, std::uint64_t bytes);
+  wire::Hello hello_for(std::uint32_t leg) const;
+  SocketTuning socket_tuning() const;
+
+  void finish(ExitCode code, std::string message);  // any thread; the first call wins
+  bool finished() const { return done_.load(); }
+  void reshape_legs();  // spawn / drain legs to match the plan
+  asio::awaitable<void> tick_loop();
+  asio::awaitable<void> probe(std::size_t link);
+  asio::awaitable<void> signal_loop();
+  void print_progress(bool final_line);
+
+  TxConfig cfg_;
+  Logger& log_;
+  EngineHooks hooks_;
+  const std::uint64_t session_;
+  const std::chrono::steady_clock::time_point start_;
+  asio::io_context io_;
+  BufferPool pool_;
+  SendQueue queue_;
+  StopEvent reader_stop_;
+  std::unique_ptr<SourceReader> reader_;
+
+  mutable std::mutex mutex_;  // guards everything below
+  Knobs knobs_;
+  LinkPlanner planner_;
+  std::vector<std::unique_ptr<TxLeg>> legs_;
+  std::vector<bool> unresolvable_;
+  std::optional<TuningReport> last_tuning_;
+  std::uint64_t tuning_generations_ = 0;
+  ExitCode exit_code_ = ExitCode::ok;
+  std::string message_;
+
+  // Payload bytes sent per link, whichever leg carried them (legs move between links).
+  std::unique_ptr<std::atomic<std::uint64_t>[]> link_bytes_;
+  std::atomic<bool> done_{false};
+  std::atomic<std::uint64_t> acked_bytes_{0};
+  std::atomic<std::uint64_t> acked_frames_{0};
+  std::uint64_t frames_sent_ = 0;  // I/O thread only (chaos counter)
+  std::chrono::steady_clock::time_point last_leg_up_;
+  bool outage_reported_ = false;
+};
+
+}  // namespace vmp

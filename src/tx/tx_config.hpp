@@ -1,0 +1,25 @@
+// Everything the transmitter needs from the command line.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "knobs.hpp"
+#include "tx/link_planner.hpp"
+#include "wire/protocol.hpp"
+
+namespace vmp {
+
+struct TxConfig {
+  std::vector<Target> targets;  // preference order
+  Knobs knobs;
+  bool checksums = false;
+  std::uint32_t chaos = 0;  // reset the leg that sends every chaos-th frame; 0 = off
+  wire::Checkphrase checkphrase{};
+  std::chrono::seconds outage_timeout{3600};
+  std::chrono::seconds connect_timeout{5};
+  bool progress = false;
+};
+
+}  // namespace vmp

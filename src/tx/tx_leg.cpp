@@ -1,0 +1,206 @@
+#include "tx/tx_leg.hpp"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/read.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <random>
+
+#include "tx/dialer.hpp"
+#include "tx/transmitter.hpp"
+#include "util/exception_text.hpp"
+
+namespace vmp {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+using namespace std::chrono_literals;
+constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+// How long a draining leg waits for the receiver to confirm its frames before it gives them
+// back to the queue anyway.
+constexpr auto kDrainLimit = 10s;
+
+asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration d) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(d);
+  co_await t.async_wait(nothrow);
+}
+
+}  // namespace
+
+TxLeg::TxLeg(Transmitter& tx, std::uint32_t slot)
+    : tx_(tx), slot_(slot), wakeup_(tx.io_.get_executor()) {
+  stats_.id = slot;
+}
+
+void TxLeg::set_state(LegState s) {
+  std::lock_guard lock(mutex_);
+  stats_.state = s;
+}
+
+LegStats TxLeg::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void TxLeg::sample_tcp() {
+  if (!socket_ || !socket_->is_open()) return;
+  auto sample = sample_tcp_info(socket_->native_handle());
+  std::lock_guard lock(mutex_);
+  stats_.tcp = std::move(sample);
+}
+
+void TxLeg::apply_live_tuning() {
+  if (!socket_ || !socket_->is_open()) return;
+  auto err = vmp::apply_live_tuning(socket_->native_handle(), tx_.socket_tuning());
+  if (!err.empty()) tx_.log_.info(1, "leg " + std::to_string(slot_) + ": " + err);
+}
+
+void TxLeg::kill() {
+  if (!socket_ || !socket_->is_open()) return;
+  set_linger_reset(socket_->native_handle());
+  asio::error_code ignored;
+  socket_->close(ignored);
+}
+
+asio::awaitable<void> TxLeg::run() {
+  std::minstd_rand jitter_rng(slot_ + 1);
+  while (!tx_.finished() && tx_.slot_wanted(slot_)) {
+    drain_.store(false);
+    const auto link = tx_.link_for(slot_);
+    if (!link) {  // every link is down: wait for a probe to bring one back
+      set_state(LegState::down);
+      co_await wakeup_.wait(250ms);
+      continue;
+    }
+    if (!co_await connect(*link)) continue;
+    try {
+      co_await (send_loop() || ack_loop());
+    } catch (const std::exception& e) {
+      if (!tx_.finished()) {
+        tx_.log_.info(1, "leg " + std::to_string(slot_) + " to " + tx_.target(*link).label() +
+                             " lost: " + exception_text(e));
+      }
+    }
+    kill();
+    socket_.reset();
+    const auto requeued = tx_.queue_.requeue(slot_);
+    set_state(LegState::down);
+    if (requeued > 0) {
+      tx_.log_.info(2, "leg " + std::to_string(slot_) + ": " + std::to_string(requeued) +
+                           " unacknowledged frames go back to the queue");
+    }
+    if (!drain_.load()) {
+      // Reconnect soon, but not in lockstep with the other legs that just died with us.
+      co_await sleep_for(std::chrono::milliseconds(20 + jitter_rng() % 80));
+    }
+  }
+  set_state(LegState::down);
+  running_ = false;
+}
+
+asio::awaitable<bool> TxLeg::connect(std::size_t link) {
+  set_state(LegState::connecting);
+  const auto& target = tx_.target(link);
+  {
+    std::lock_guard lock(mutex_);
+    stats_.link = target.label();
+    stats_.link_index = static_cast<std::uint32_t>(link);
+  }
+  auto result =
+      co_await dial(target, tx_.hello_for(slot_), tx_.socket_tuning(), tx_.cfg_.connect_timeout);
+  if (tx_.finished()) co_return false;
+  if (result.status != DialResult::Status::ok) {
+    tx_.link_failed(link, result.error, result.status == DialResult::Status::unresolvable);
+    co_return false;
+  }
+  const auto code = result.reply.code;
+  if (code == wire::ReplyCode::complete) {
+    tx_.finish(ExitCode::ok, "complete");
+    co_return false;
+  }
+  if (code != wire::ReplyCode::accept) {
+    tx_.finish(ExitCode::rejected, "receiver " + target.label() + " refused the connection: " +
+                                       std::string(wire::describe(code)));
+    co_return false;
+  }
+  socket_ = std::move(result.socket);
+  link_ = link;
+  tx_.queue_.on_ack(result.reply.next_seq);
+  tx_.link_up(link);
+  {
+    std::lock_guard lock(mutex_);
+    stats_.state = LegState::up;
+    if (ever_connected_) ++stats_.reconnects;
+  }
+  ever_connected_ = true;
+  tx_.log_.info(1, "leg " + std::to_string(slot_) + " up on " + target.label());
+  co_return true;
+}
+
+asio::awaitable<void> TxLeg::send_loop() {
+  for (;;) {
+    if (drain_.load()) {
+      co_await drain();
+      co_return;
+    }
+    auto taken = tx_.queue_.take(slot_);
+    if (!taken) {
+      tx_.queue_.wait_for_work(slot_, static_cast<std::uint32_t>(*link_), &wakeup_);
+      co_await wakeup_.wait(1s);
+      tx_.queue_.cancel_wait(slot_);
+      continue;
+    }
+    const auto& frame = *taken->frame;
+    const auto header = frame.header.encode();
+    const std::array<asio::const_buffer, 2> bufs{
+        asio::buffer(header), asio::buffer(frame.payload.data(), frame.header.length)};
+    co_await asio::async_write(*socket_, bufs, asio::use_awaitable);
+    tx_.link_bytes_[*link_] += frame.header.length;
+    {
+      std::lock_guard lock(mutex_);
+      stats_.bytes += frame.header.length;
+      ++stats_.frames;
+      if (taken->resend) ++stats_.resent_frames;
+    }
+    if (tx_.chaos_strikes()) {
+      tx_.log_.info(1, "chaos: resetting leg " + std::to_string(slot_));
+      kill();
+      throw std::system_error(asio::error::connection_reset);
+    }
+  }
+}
+
+asio::awaitable<void> TxLeg::ack_loop() {
+  std::array<std::byte, wire::Control::kSize> buf{};
+  for (;;) {
+    co_await asio::async_read(*socket_, asio::buffer(buf), asio::use_awaitable);
+    auto control = wire::Control::decode(buf);
+    if (!control) throw std::system_error(std::make_error_code(std::errc::protocol_error));
+    if (control->type == wire::ControlType::abort) {
+      tx_.finish(
+          control->abort == wire::AbortCode::sink_failed ? ExitCode::sink : ExitCode::network,
+          "receiver aborted the transfer: " + std::string(wire::describe(control->abort)));
+      co_return;
+    }
+    tx_.on_ack(control->next_seq, control->bytes);
+    if (control->complete) {
+      tx_.finish(ExitCode::ok, "complete");
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> TxLeg::drain() {
+  set_state(LegState::draining);
+  tx_.queue_.cancel_wait(slot_);
+  const auto limit = std::chrono::steady_clock::now() + kDrainLimit;
+  while (tx_.queue_.outstanding(slot_) > 0 && std::chrono::steady_clock::now() < limit) {
+    co_await sleep_for(20ms);
+  }
+}
+
+}  // namespace vmp

@@ -1,0 +1,63 @@
+// One leg slot of the transmitter: connects to the link the planner gives it, says Hello,
+// then sends frames from the SendQueue while reading acks, until the connection dies (then it
+// hands its frames back and reconnects) or it is retired. One coroutine per connection, as in
+// Asio's cpp20 examples.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "stats.hpp"
+#include "util/wakeup.hpp"
+
+namespace vmp {
+
+class Transmitter;
+
+class TxLeg {
+ public:
+  TxLeg(Transmitter& tx, std::uint32_t slot);
+
+  asio::awaitable<void> run();
+
+  // Finish the frames on hand and close (legs knob lowered, or the slot moves to another link).
+  void request_drain() {
+    drain_.store(true);
+    wakeup_.notify();
+  }
+  bool running() const { return running_; }
+  void set_running() { running_ = true; }
+  std::uint32_t slot() const { return slot_; }
+
+  // Called on the I/O thread.
+  void sample_tcp();
+  void apply_live_tuning();
+  void kill();  // abortive close (chaos); the run loop notices and reconnects
+  LegStats stats() const;
+
+ private:
+  asio::awaitable<bool> connect(std::size_t link);
+  asio::awaitable<void> send_loop();
+  asio::awaitable<void> ack_loop();
+  asio::awaitable<void> drain();
+  void set_state(LegState s);
+
+  Transmitter& tx_;
+  const std::uint32_t slot_;
+  Wakeup wakeup_;
+  std::optional<asio::ip::tcp::socket> socket_;
+  std::optional<std::size_t> link_;
+  std::atomic<bool> drain_{false};
+  bool running_ = false;
+  bool ever_connected_ = false;
+
+  mutable std::mutex mutex_;  // guards the fields snapshot() copies
+  LegStats stats_;
+};
+
+}  // namespace vmp

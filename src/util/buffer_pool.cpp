@@ -1,0 +1,63 @@
+#include "util/buffer_pool.hpp"
+
+namespace vmp {
+
+Buffer& Buffer::operator=(Buffer&& other) noexcept {
+  if (this != &other) {
+    release();
+    bytes_ = std::move(other.bytes_);
+    capacity_ = other.capacity_;
+    pool_ = other.pool_;
+    other.capacity_ = 0;
+    other.pool_ = nullptr;
+  }
+  return *this;
+}
+
+Buffer::~Buffer() {
+  release();
+}
+
+void Buffer::release() {
+  if (bytes_ && pool_) pool_->put(std::move(bytes_), capacity_);
+  bytes_.reset();
+  capacity_ = 0;
+}
+
+Buffer BufferPool::get(std::size_t capacity) {
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+      if (it->capacity == capacity) {
+        Buffer b(std::move(it->bytes), capacity, this);
+        idle_bytes_ -= capacity;
+        idle_.erase(std::next(it).base());
+        return b;
+      }
+    }
+  }
+  return Buffer(std::make_unique_for_overwrite<std::byte[]>(capacity), capacity, this);
+}
+
+void BufferPool::put(std::unique_ptr<std::byte[]> bytes, std::size_t capacity) {
+  std::lock_guard lock(mutex_);
+  if (idle_bytes_ + capacity > max_idle_bytes_) return;  // freed here, outside the budget
+  idle_.push_back({std::move(bytes), capacity});
+  idle_bytes_ += capacity;
+}
+
+void BufferPool::set_max_idle_bytes(std::size_t bytes) {
+  std::lock_guard lock(mutex_);
+  max_idle_bytes_ = bytes;
+  while (idle_bytes_ > max_idle_bytes_ && !idle_.empty()) {
+    idle_bytes_ -= idle_.front().capacity;
+    idle_.erase(idle_.begin());
+  }
+}
+
+std::size_t BufferPool::idle_bytes() const {
+  std::lock_guard lock(mutex_);
+  return idle_bytes_;
+}
+
+}  // namespace vmp

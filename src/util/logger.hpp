@@ -1,0 +1,38 @@
+// One line per message on stderr, prefixed with the program name and role. Verbosity can be
+// raised at run time (SIGUSR2), so it is atomic; whole lines are written with one write(2)
+// so messages from different threads never interleave.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <string_view>
+
+namespace vmp {
+
+class Logger {
+ public:
+  explicit Logger(std::string prefix, int verbosity = 0)
+      : prefix_(std::move(prefix)), verbosity_(verbosity) {}
+
+  int verbosity() const { return verbosity_.load(std::memory_order_relaxed); }
+  void set_verbosity(int v) { verbosity_.store(v, std::memory_order_relaxed); }
+  // Cycles 0..9 so a stream of signals can always get back to quiet.
+  int bump_verbosity();
+
+  // Always printed: errors and things the user must know (rejected connections).
+  void error(std::string_view msg) const { write_line(msg); }
+  // Printed when verbosity >= level.
+  void info(int level, std::string_view msg) const {
+    if (verbosity() >= level) write_line(msg);
+  }
+  // Writes text as-is (status blocks, progress line).
+  void raw(std::string_view text) const;
+
+ private:
+  void write_line(std::string_view msg) const;
+
+  std::string prefix_;
+  std::atomic<int> verbosity_;
+};
+
+}  // namespace vmp

@@ -1,0 +1,83 @@
+#include "util/socket_tuning.hpp"
+
+#include <linux/tcp.h>  // (not netinet/tcp.h: glibc's tcp_info lacks the rate fields)
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace vmp {
+namespace {
+
+std::string set_int(int fd, int level, int name, int value, const char* what) {
+  if (::setsockopt(fd, level, name, &value, sizeof value) != 0) {
+    return std::string(what) + ": " + std::strerror(errno);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string apply_live_tuning(int fd, const SocketTuning& t) {
+  std::string err;
+  auto keep_first = [&err](std::string e) {
+    if (err.empty()) err = std::move(e);
+  };
+  if (t.sndbuf_bytes != 0) {
+    keep_first(set_int(fd, SOL_SOCKET, SO_SNDBUF, static_cast<int>(t.sndbuf_bytes), "SO_SNDBUF"));
+  }
+  if (t.rcvbuf_bytes != 0) {
+    keep_first(set_int(fd, SOL_SOCKET, SO_RCVBUF, static_cast<int>(t.rcvbuf_bytes), "SO_RCVBUF"));
+  }
+  if (!t.congestion.empty() && ::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, t.congestion.data(),
+                                            static_cast<socklen_t>(t.congestion.size())) != 0) {
+    keep_first("TCP_CONGESTION " + t.congestion + ": " + std::strerror(errno));
+  }
+  return err;
+}
+
+std::string apply_socket_tuning(int fd, const SocketTuning& t) {
+  std::string err;
+  auto keep_first = [&err](std::string e) {
+    if (err.empty()) err = std::move(e);
+  };
+  keep_first(set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY"));
+  keep_first(set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE"));
+  // An idle leg on a dead path is noticed within ~11 s.
+  keep_first(set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, 5, "TCP_KEEPIDLE"));
+  keep_first(set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, 2, "TCP_KEEPINTVL"));
+  keep_first(set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, 3, "TCP_KEEPCNT"));
+  keep_first(set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, static_cast<int>(t.user_timeout.count()),
+                     "TCP_USER_TIMEOUT"));
+  keep_first(apply_live_tuning(fd, t));
+  return err;
+}
+
+TcpInfoSample sample_tcp_info(int fd) {
+  TcpInfoSample s;
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return s;
+  s.valid = true;
+  s.rtt_seconds = info.tcpi_rtt / 1e6;
+  s.rttvar_seconds = info.tcpi_rttvar / 1e6;
+  s.cwnd_segments = info.tcpi_snd_cwnd;
+  s.mss_bytes = info.tcpi_snd_mss;
+  s.total_retrans_segments = info.tcpi_total_retrans;
+  s.delivery_rate_bytes_per_second = static_cast<double>(info.tcpi_delivery_rate);
+  s.pacing_rate_bytes_per_second = static_cast<double>(info.tcpi_pacing_rate);
+  char cc[16] = {};  // TCP_CA_NAME_MAX
+  socklen_t cc_len = sizeof cc;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &cc_len) == 0) {
+    s.congestion.assign(cc, strnlen(cc, sizeof cc));
+  }
+  return s;
+}
+
+void set_linger_reset(int fd) {
+  linger l{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+}
+
+}  // namespace vmp

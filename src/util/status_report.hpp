@@ -1,0 +1,19 @@
+// Human-readable views of a Stats snapshot: the SIGUSR1 status block and the --progress line.
+#pragma once
+
+#include <string>
+
+#include "stats.hpp"
+
+namespace vmp {
+
+// "1.50 GiB", "512 B"
+std::string format_bytes(double bytes);
+
+// Multi-line block: totals, window use, then one line per leg (target, state, bytes, rate).
+std::string format_status(const Stats& s);
+
+// One line starting with '\r' (ends with '\n' when final) for a terminal.
+std::string format_progress(const Stats& s, bool final_line);
+
+}  // namespace vmp

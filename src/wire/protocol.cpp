@@ -1,0 +1,164 @@
+#include "wire/protocol.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "wire/byte_order.hpp"
+
+namespace vmp::wire {
+namespace {
+
+constexpr std::array<std::byte, 4> kHelloMagic{std::byte{'V'}, std::byte{'M'}, std::byte{'P'},
+                                               std::byte{'D'}};
+constexpr std::array<std::byte, 4> kReplyMagic{std::byte{'V'}, std::byte{'M'}, std::byte{'P'},
+                                               std::byte{'R'}};
+constexpr std::uint8_t kDataType = 'D';
+constexpr std::uint8_t kKnownFrameFlags =
+    static_cast<std::uint8_t>(FrameFlag::last) | static_cast<std::uint8_t>(FrameFlag::checksum);
+
+template <std::size_t N>
+bool starts_with(std::span<const std::byte> in, const std::array<std::byte, N>& magic) {
+  return std::equal(magic.begin(), magic.end(), in.begin());
+}
+
+}  // namespace
+
+std::optional<Checkphrase> make_checkphrase(std::string_view text) {
+  if (text.size() > 4) return std::nullopt;
+  Checkphrase out{};
+  std::memcpy(out.data(), text.data(), text.size());
+  return out;
+}
+
+std::array<std::byte, Hello::kSize> Hello::encode() const {
+  std::array<std::byte, kSize> out{};
+  std::copy(kHelloMagic.begin(), kHelloMagic.end(), out.begin());
+  put_be<std::uint16_t>(out, 4, version);
+  put_be<std::uint16_t>(out, 6, flags);
+  std::copy(checkphrase.begin(), checkphrase.end(), out.begin() + 8);
+  put_be<std::uint64_t>(out, 12, session);
+  put_be<std::uint32_t>(out, 20, leg);
+  put_be<std::uint32_t>(out, 24, outage_timeout_seconds);
+  return out;
+}
+
+std::optional<Hello> Hello::decode(std::span<const std::byte, kSize> in) {
+  if (!starts_with(in, kHelloMagic)) return std::nullopt;
+  Hello h;
+  h.version = get_be<std::uint16_t>(in, 4);
+  h.flags = get_be<std::uint16_t>(in, 6);
+  std::copy(in.begin() + 8, in.begin() + 12, h.checkphrase.begin());
+  h.session = get_be<std::uint64_t>(in, 12);
+  h.leg = get_be<std::uint32_t>(in, 20);
+  h.outage_timeout_seconds = get_be<std::uint32_t>(in, 24);
+  return h;
+}
+
+std::string_view describe(ReplyCode code) {
+  switch (code) {
+    case ReplyCode::accept:
+      return "accepted";
+    case ReplyCode::complete:
+      return "transfer already complete";
+    case ReplyCode::bad_version:
+      return "protocol version not supported by the receiver";
+    case ReplyCode::bad_checkphrase:
+      return "checkphrase does not match the receiver's";
+    case ReplyCode::busy:
+      return "receiver is busy with another transfer";
+    case ReplyCode::malformed:
+      return "malformed handshake";
+    case ReplyCode::checksums_required:
+      return "receiver requires checksums (add `checksum` on the transmitter)";
+  }
+  return "unknown reply";
+}
+
+std::array<std::byte, HelloReply::kSize> HelloReply::encode() const {
+  std::array<std::byte, kSize> out{};
+  std::copy(kReplyMagic.begin(), kReplyMagic.end(), out.begin());
+  put_be<std::uint16_t>(out, 4, version);
+  put_be<std::uint16_t>(out, 6, static_cast<std::uint16_t>(code));
+  put_be<std::uint64_t>(out, 8, next_seq);
+  return out;
+}
+
+std::optional<HelloReply> HelloReply::decode(std::span<const std::byte, kSize> in) {
+  if (!starts_with(in, kReplyMagic)) return std::nullopt;
+  HelloReply r;
+  r.version = get_be<std::uint16_t>(in, 4);
+  const auto code = get_be<std::uint16_t>(in, 6);
+  if (code > static_cast<std::uint16_t>(ReplyCode::checksums_required)) return std::nullopt;
+  r.code = static_cast<ReplyCode>(code);
+  r.next_seq = get_be<std::uint64_t>(in, 8);
+  return r;
+}
+
+std::array<std::byte, FrameHeader::kSize> FrameHeader::encode() const {
+  std::array<std::byte, kSize> out{};
+  out[0] = std::byte{kDataType};
+  out[1] = std::byte{flags};
+  put_be<std::uint32_t>(out, 4, length);
+  put_be<std::uint64_t>(out, 8, seq);
+  put_be<std::uint64_t>(out, 16, offset);
+  put_be<std::uint64_t>(out, 24, checksum);
+  return out;
+}
+
+std::optional<FrameHeader> FrameHeader::decode(std::span<const std::byte, kSize> in,
+                                               std::uint32_t max_payload) {
+  if (std::to_integer<std::uint8_t>(in[0]) != kDataType) return std::nullopt;
+  FrameHeader h;
+  h.flags = std::to_integer<std::uint8_t>(in[1]);
+  if ((h.flags & ~kKnownFrameFlags) != 0) return std::nullopt;
+  if (get_be<std::uint16_t>(in, 2) != 0) return std::nullopt;
+  h.length = get_be<std::uint32_t>(in, 4);
+  if (h.length > max_payload) return std::nullopt;
+  h.seq = get_be<std::uint64_t>(in, 8);
+  h.offset = get_be<std::uint64_t>(in, 16);
+  h.checksum = get_be<std::uint64_t>(in, 24);
+  return h;
+}
+
+std::string_view describe(AbortCode code) {
+  switch (code) {
+    case AbortCode::none:
+      return "no reason";
+    case AbortCode::sink_failed:
+      return "the receiver's output failed";
+    case AbortCode::protocol:
+      return "protocol error";
+    case AbortCode::shutdown:
+      return "the receiver was shut down";
+  }
+  return "unknown reason";
+}
+
+std::array<std::byte, Control::kSize> Control::encode() const {
+  std::array<std::byte, kSize> out{};
+  out[0] = std::byte{static_cast<std::uint8_t>(type)};
+  out[1] = std::byte{static_cast<std::uint8_t>(complete ? 1 : 0)};
+  put_be<std::uint16_t>(out, 2, static_cast<std::uint16_t>(abort));
+  put_be<std::uint64_t>(out, 8, next_seq);
+  put_be<std::uint64_t>(out, 16, bytes);
+  return out;
+}
+
+std::optional<Control> Control::decode(std::span<const std::byte, kSize> in) {
+  Control c;
+  const auto type = std::to_integer<std::uint8_t>(in[0]);
+  if (type != static_cast<std::uint8_t>(ControlType::ack) &&
+      type != static_cast<std::uint8_t>(ControlType::abort)) {
+    return std::nullopt;
+  }
+  c.type = static_cast<ControlType>(type);
+  c.complete = std::to_integer<std::uint8_t>(in[1]) == 1;
+  const auto code = get_be<std::uint16_t>(in, 2);
+  if (code > static_cast<std::uint16_t>(AbortCode::shutdown)) return std::nullopt;
+  c.abort = static_cast<AbortCode>(code);
+  c.next_seq = get_be<std::uint64_t>(in, 8);
+  c.bytes = get_be<std::uint64_t>(in, 16);
+  return c;
+}
+
+}  // namespace vmp::wire

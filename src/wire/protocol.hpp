@@ -1,0 +1,97 @@
+// Wire protocol, version 1. Every connection ("leg") starts with a fixed-size Hello from the
+// transmitter and a HelloReply from the receiver; then the transmitter sends data frames
+// (FrameHeader + payload) and the receiver sends only Control messages (acks, abort).
+// All integers are big-endian at fixed offsets; decode() validates before anything is
+// allocated, so garbage is rejected on its header alone.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace vmp::wire {
+
+inline constexpr std::uint16_t kVersion = 1;
+inline constexpr std::uint32_t kMaxPayload = 16 * 1024 * 1024;  // == knob frame-size maximum
+inline constexpr std::uint32_t kProbeLeg = 0xFFFFFFFF;  // a Hello that only asks "are you there"
+
+using Checkphrase = std::array<std::byte, 4>;
+// Pads (with NUL) or rejects: a checkphrase is at most 4 bytes, as in the original tool.
+std::optional<Checkphrase> make_checkphrase(std::string_view text);
+
+enum class HelloFlag : std::uint16_t { checksums = 1 };
+
+struct Hello {
+  static constexpr std::size_t kSize = 32;
+  std::uint16_t version = kVersion;
+  std::uint16_t flags = 0;
+  Checkphrase checkphrase{};
+  std::uint64_t session = 0;
+  std::uint32_t leg = 0;
+  std::uint32_t outage_timeout_seconds = 0;  // how long the receiver must wait for us
+
+  bool has(HelloFlag f) const { return (flags & static_cast<std::uint16_t>(f)) != 0; }
+  std::array<std::byte, kSize> encode() const;
+  // Fails only on a wrong magic: a wrong version still decodes so it can be answered.
+  static std::optional<Hello> decode(std::span<const std::byte, kSize> in);
+};
+
+enum class ReplyCode : std::uint16_t {
+  accept = 0,
+  complete = 1,  // this session already finished: nothing left to send
+  bad_version = 2,
+  bad_checkphrase = 3,
+  busy = 4,  // the receiver serves another session
+  malformed = 5,
+  checksums_required = 6,  // the receiver was started with `checksum`, the transmitter was not
+};
+std::string_view describe(ReplyCode code);
+
+struct HelloReply {
+  static constexpr std::size_t kSize = 16;
+  std::uint16_t version = kVersion;
+  ReplyCode code = ReplyCode::accept;
+  std::uint64_t next_seq = 0;  // every frame below this was written by the receiver
+
+  std::array<std::byte, kSize> encode() const;
+  static std::optional<HelloReply> decode(std::span<const std::byte, kSize> in);
+};
+
+enum class FrameFlag : std::uint8_t { last = 1, checksum = 2 };
+
+struct FrameHeader {
+  static constexpr std::size_t kSize = 32;
+  std::uint8_t flags = 0;
+  std::uint32_t length = 0;
+  std::uint64_t seq = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t checksum = 0;  // XXH3-64 of the payload when FrameFlag::checksum is set
+
+  bool has(FrameFlag f) const { return (flags & static_cast<std::uint8_t>(f)) != 0; }
+  std::array<std::byte, kSize> encode() const;
+  // Rejects unknown types/flags and payloads above max_payload before any allocation.
+  static std::optional<FrameHeader> decode(std::span<const std::byte, kSize> in,
+                                           std::uint32_t max_payload = kMaxPayload);
+};
+
+enum class ControlType : std::uint8_t { ack = 'A', abort = 'X' };
+enum class AbortCode : std::uint16_t { none = 0, sink_failed = 1, protocol = 2, shutdown = 3 };
+std::string_view describe(AbortCode code);
+
+struct Control {
+  static constexpr std::size_t kSize = 24;
+  ControlType type = ControlType::ack;
+  bool complete = false;  // ack: the receiver wrote and flushed the last byte
+  AbortCode abort = AbortCode::none;
+  std::uint64_t next_seq = 0;  // frames below this are written
+  std::uint64_t bytes = 0;     // bytes written so far
+
+  std::array<std::byte, kSize> encode() const;
+  static std::optional<Control> decode(std::span<const std::byte, kSize> in);
+};
+
+}  // namespace vmp::wire

@@ -1,0 +1,62 @@
+// Everything main.cpp (and the tests) can set on the tuner. Defaults are what a user gets with
+// plain `viamillipede tx ...`; each one's reasoning is next to it or in the header it refers to.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "knobs.hpp"
+#include "vmp/tuner/clock.hpp"
+#include "vmp/tuner/cost_penalty.hpp"
+#include "vmp/tuner/evaluation_window.hpp"
+#include "vmp/tuner/genetic_search.hpp"
+#include "vmp/tuner/genome_codec.hpp"
+
+namespace vmp::tuner {
+
+struct TunerOptions {
+  // --tune-seed N: the search's random choices depend on nothing else (measurements still
+  // vary on a live path). Unset = from std::random_device; the seed used is in the tune log.
+  std::optional<std::uint64_t> seed;
+  // --tune-log FILE: one JSON line per generation (tune_log.hpp). Empty = none.
+  std::string log_path;
+  // --tune-profile FILE: start from it if present and valid, save the best to it (profile.hpp).
+  std::string profile_path;
+  // Knobs given on the command line; they are not genes and keep their values.
+  KnobSet pinned;
+  // Number of `tx` targets; link weights are genes only with two or more.
+  std::size_t link_count = 1;
+  // Per-leg cost in the fitness (cost_penalty.hpp). 0 = pure goodput.
+  double leg_cost = kDefaultLegCost;
+  // Population, offspring, step sizes, change detection (genetic_search.hpp).
+  SearchOptions search;
+  // Evaluation window sizing (evaluation_window.hpp).
+  WindowOptions window;
+  // How far the search may reach inside the declared ranges (genome_codec.hpp).
+  SearchBounds bounds;
+  // A candidate whose goodput (after cost) over the last third of its window is below this
+  // share of the incumbent's fitness is abandoned: it will not win, and every further second
+  // of it costs throughput.
+  double abort_fraction = 0.5;
+  // Once the search stops finding better genomes, the incumbent runs longer between
+  // generations (doubling per generation without improvement, up to this), so a settled
+  // transfer spends most of its time on the best knobs. A drop during the hold is noticed
+  // within one window, however long the hold.
+  double hold_max_seconds = 30;
+  // Congestion controls the search may choose; empty = what the kernel offers
+  // (vmp::available_congestion_controls()).
+  std::vector<std::string> congestion_choices;
+  // Time source; null = SteadyClock. Tests inject a virtual clock.
+  std::shared_ptr<Clock> clock;
+  // Where one-line warnings go (unusable profile, knobs the engine refused); null = stderr,
+  // prefixed "viamillipede: ".
+  std::function<void(std::string_view)> warn;
+};
+
+}  // namespace vmp::tuner

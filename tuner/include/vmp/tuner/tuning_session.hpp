@@ -1,0 +1,66 @@
+// One tuning run against a live transfer, one generation per call: the genetic search asks
+// for a genome, the session applies it through TransferControl, measures goodput with the
+// GoodputMeter, tells the search, and at the end of each generation publishes a TuningReport,
+// writes the tune-log line and saves the profile if the best changed. Single-threaded and
+// driven by the caller, so tests run it step by step on a virtual clock; Tuner runs it on a
+// thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stop_token>
+#include <string>
+
+#include "transfer_control.hpp"
+#include "vmp/tuner/genetic_search.hpp"
+#include "vmp/tuner/goodput_meter.hpp"
+#include "vmp/tuner/tune_log.hpp"
+#include "vmp/tuner/tuner_options.hpp"
+
+namespace vmp::tuner {
+
+class TuningSession {
+ public:
+  // Reads the knobs in force, loads the profile (a bad one is ignored with a warning) and opens
+  // the tune log. Throws std::runtime_error with one line if the log cannot be opened.
+  TuningSession(TransferControl& control, Clock& clock, TunerOptions opts);
+
+  // Runs one generation. Returns false when tuning is over: stop requested, the transfer
+  // finished, or nothing to tune (every knob pinned).
+  bool run_generation(std::stop_token stop);
+  // Applies the best genome found (if it is not what runs) and saves the profile.
+  void finish();
+
+  const GeneticSearch& search() const { return search_; }
+  std::uint64_t seed() const { return seed_; }
+  bool tunable() const { return search_.codec().dimension() > 0; }
+
+ private:
+  struct Outcome {
+    MeterResult meter;
+    double window_seconds = 0;
+    bool refused = false;  // apply() threw: the genome is abandoned with fitness 0
+  };
+  Outcome evaluate(const Evaluation& e, std::stop_token stop);
+  void end_generation();
+  void save_profile_if_better();
+  void warn(std::string_view line) const;
+
+  TransferControl& control_;
+  Clock& clock_;
+  TunerOptions opts_;
+  std::uint64_t seed_;
+  GeneticSearch search_;
+  GoodputMeter meter_;
+  std::optional<TuneLog> log_;
+  std::optional<Knobs> applied_;  // what this session last applied, if anything
+  double started_ = 0;
+  double last_rate_ = 0;  // bytes/s of the latest completed measurement, for window sizing
+  std::vector<LoggedEvaluation> generation_log_;
+  std::uint64_t saved_best_id_ = 0;
+  std::set<std::string> refusals_warned_;
+};
+
+}  // namespace vmp::tuner

@@ -1,0 +1,211 @@
+#include "vmp/tuner/tuning_session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "vmp/tuner/cost_penalty.hpp"
+#include "vmp/tuner/evaluation_window.hpp"
+#include "vmp/tuner/profile.hpp"
+
+namespace vmp::tuner {
+namespace {
+
+std::uint64_t pick_seed(const std::optional<std::uint64_t>& seed) {
+  if (seed) return *seed;
+  std::random_device rd;
+  return (std::uint64_t{rd()} << 32) ^ rd();
+}
+
+void emit_warning(const TunerOptions& opts, std::string_view line) {
+  if (opts.warn) {
+    opts.warn(line);
+  } else {
+    std::cerr << "viamillipede: " << line << '\n';
+  }
+}
+
+// The first genome: the knobs in force, or the profile's where they are genes (pinned knobs
+// keep their command-line values either way).
+GeneticSearch make_search(TransferControl& control, const TunerOptions& opts, std::uint64_t seed) {
+  Knobs current = control.knobs();
+  auto choices =
+      opts.congestion_choices.empty() ? available_congestion_controls() : opts.congestion_choices;
+  GenomeCodec codec(current, opts.pinned, opts.link_count, std::move(choices), opts.bounds);
+  Knobs start = current;
+  if (!opts.profile_path.empty() && std::filesystem::exists(opts.profile_path)) {
+    try {
+      Profile p = load_profile(opts.profile_path);
+      if (p.link_count != codec.link_count()) {
+        emit_warning(opts, "tune-profile " + opts.profile_path + ": made for " +
+                               std::to_string(p.link_count) + " link(s), this transfer has " +
+                               std::to_string(codec.link_count()) + "; ignored");
+      } else {
+        start = codec.decode(codec.encode(p.knobs));
+      }
+    } catch (const std::runtime_error& e) {
+      emit_warning(opts, std::string(e.what()) + "; ignored");
+    }
+  }
+  return GeneticSearch(std::move(codec), opts.search, seed, start);
+}
+
+}  // namespace
+
+TuningSession::TuningSession(TransferControl& control, Clock& clock, TunerOptions opts)
+    : control_(control),
+      clock_(clock),
+      opts_(std::move(opts)),
+      seed_(pick_seed(opts_.seed)),
+      search_(make_search(control_, opts_, seed_)),
+      meter_(control_, clock_) {
+  if (!opts_.log_path.empty()) log_.emplace(opts_.log_path);
+  started_ = clock_.now();
+}
+
+void TuningSession::warn(std::string_view line) const {
+  emit_warning(opts_, line);
+}
+
+bool TuningSession::run_generation(std::stop_token stop) {
+  if (!tunable()) return false;
+  while (!stop.stop_requested()) {
+    Evaluation e = search_.next();
+    Outcome o = evaluate(e, stop);
+    if (o.meter.stopped) return false;
+    // A transfer that ended mid-window says nothing about the genome.
+    if (o.meter.finished) return false;
+    double goodput = o.refused ? 0.0 : o.meter.goodput;
+    double fitness =
+        penalised_fitness(goodput, e.knobs, search_.codec().link_count(), opts_.leg_cost);
+    generation_log_.push_back({Measurement{e.id, e.knobs, e.purpose, fitness}, goodput,
+                               o.meter.seconds, o.window_seconds, o.meter.aborted});
+    if (!o.refused && !o.meter.aborted && goodput > 0) last_rate_ = goodput;
+    if (search_.tell(e, fitness)) {
+      end_generation();
+      return true;
+    }
+  }
+  return false;
+}
+
+TuningSession::Outcome TuningSession::evaluate(const Evaluation& e, std::stop_token stop) {
+  Outcome o;
+  const bool fresh = !applied_ || *applied_ != e.knobs;
+  if (fresh) {
+    try {
+      control_.apply(e.knobs);
+      applied_ = e.knobs;
+    } catch (const std::invalid_argument& ex) {
+      // The codec only produces validate()-clean knobs, so this is the engine disagreeing
+      // (e.g. a congestion control it cannot set). Abandon the genome, keep tuning.
+      // Once per reason: a kernel without one algorithm would otherwise warn every generation.
+      if (refusals_warned_.insert(ex.what()).second && refusals_warned_.size() <= 16) {
+        warn(std::string("tuner: engine refused ") + to_string(e.knobs) + ": " + ex.what());
+      }
+      o.refused = true;
+      return o;
+    }
+  }
+  const EvaluationWindow w =
+      plan_window(path_rtt(control_.snapshot()), last_rate_, e.knobs.frame_bytes, opts_.window);
+  const Individual* incumbent = search_.best();
+  const double factor = cost_factor(e.knobs, search_.codec().link_count(), opts_.leg_cost);
+  MeterPlan plan;
+  plan.warmup_seconds = fresh ? w.warmup_seconds : 0.0;
+  plan.sample_seconds = w.sample_seconds;
+  if (e.purpose == Purpose::incumbent) {
+    // One window while the search is finding better genomes; after two generations without
+    // improvement the hold doubles each generation, up to hold_max_seconds.
+    std::size_t stagnant = search_.generations_since_improvement();
+    double doublings =
+        static_cast<double>(std::min<std::size_t>(stagnant > 2 ? stagnant - 2 : 0, 16));
+    plan.measure_seconds =
+        std::max(w.measure_seconds,
+                 std::min(w.measure_seconds * std::exp2(doublings), opts_.hold_max_seconds));
+    // A drop the change detector would count is noticed one window after it happens.
+    if (incumbent) {
+      plan.abort_below = (1.0 - opts_.search.change.drop) * incumbent->fitness / factor;
+    }
+    plan.abort_span_seconds = w.measure_seconds;
+  } else {
+    plan.measure_seconds = w.measure_seconds;
+    if (incumbent && e.purpose == Purpose::explore) {
+      plan.abort_below = opts_.abort_fraction * incumbent->fitness / factor;
+    }
+    plan.abort_span_seconds = w.measure_seconds / 3;
+  }
+  o.window_seconds = plan.measure_seconds;
+  o.meter = meter_.measure(plan, stop);
+  return o;
+}
+
+void TuningSession::end_generation() {
+  const Individual* best = search_.best();
+  GenerationRecord rec;
+  rec.generation = search_.generation() - 1;  // tell() already moved on
+  rec.seed = seed_;
+  rec.time_seconds = clock_.now() - started_;
+  rec.sigma = search_.sigma();
+  rec.reexplored = search_.changed();
+  rec.evaluations = std::move(generation_log_);
+  generation_log_.clear();
+  if (best) {
+    rec.best_id = best->id;
+    rec.best = best->knobs;
+    rec.best_fitness = best->fitness;
+    rec.best_samples = best->samples;
+  }
+  TuningReport report;
+  report.generation = rec.generation;
+  // The last measurement of a generation is the incumbent's: the genome running now.
+  if (!rec.evaluations.empty()) {
+    report.fitness = rec.evaluations.back().measurement.fitness;
+    report.genome = rec.evaluations.back().measurement.knobs;
+  }
+  report.best_fitness = rec.best_fitness;
+  report.best = rec.best;
+  control_.publish(report);
+  if (log_) log_->write(rec);
+  if (best && best->id != saved_best_id_) save_profile_if_better();
+}
+
+void TuningSession::save_profile_if_better() {
+  const Individual* best = search_.best();
+  if (opts_.profile_path.empty() || !best) return;
+  try {
+    save_profile(opts_.profile_path,
+                 Profile{best->knobs, search_.codec().link_count(), best->fitness});
+    saved_best_id_ = best->id;
+  } catch (const std::runtime_error& e) {
+    warn(e.what());
+  }
+}
+
+void TuningSession::finish() {
+  const Individual* best = search_.best();
+  if (!best) return;
+  // A finished transfer has nothing left to tune; re-applying would only draw an error.
+  bool over = false;
+  try {
+    over = control_.snapshot().finished;
+  } catch (const std::exception&) {
+    over = true;
+  }
+  if (!over && (!applied_ || *applied_ != best->knobs)) {
+    try {
+      control_.apply(best->knobs);
+      applied_ = best->knobs;
+    } catch (const std::exception& e) {
+      warn(std::string("tuner: could not restore the best knobs: ") + e.what());
+    }
+  }
+  save_profile_if_better();
+}
+
+}  // namespace vmp::tuner

@@ -10,6 +10,7 @@
 #include "rx/receiver.hpp"
 #include "tx/transmitter.hpp"
 #include "util/logger.hpp"
+#include "vmp/tuner/tuner.hpp"
 
 namespace {
 
@@ -33,9 +34,30 @@ int run_rx(const Config& cfg, Logger& log) {
   return to_int(code);
 }
 
+std::unique_ptr<tuner::Tuner> make_tuner(const Config& cfg, TransferControl& control,
+                                         Logger& log) {
+  if (!cfg.tune) return nullptr;
+  tuner::TunerOptions opts;
+  opts.seed = cfg.tune_seed;
+  opts.log_path = cfg.tune_log;
+  opts.profile_path = cfg.tune_profile;
+  opts.pinned = cfg.pinned;
+  opts.link_count = cfg.tx.targets.size();
+  opts.warn = [&log](std::string_view msg) { log.error(std::string(msg)); };
+  return std::make_unique<tuner::Tuner>(control, std::move(opts));
+}
+
 int run_tx(const Config& cfg, Logger& log) {
   Transmitter tx(cfg.tx, log);
+  std::unique_ptr<tuner::Tuner> tuner;
+  try {
+    tuner = make_tuner(cfg, tx, log);
+  } catch (const std::exception& e) {
+    return fail(log, ExitCode::usage, e.what());
+  }
+  if (tuner) tuner->start();
   const auto code = tx.run(STDIN_FILENO);
+  if (tuner) tuner->stop();
   if (code != ExitCode::ok) log.error(tx.message());
   return to_int(code);
 }

@@ -2,19 +2,18 @@
 
 #include <xxhash.h>
 
-#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/read.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
 #include "rx/receiver.hpp"
 #include "util/exception_text.hpp"
+#include "util/race.hpp"
 #include "util/socket_tuning.hpp"
 
 namespace vmp {
 namespace {
 
-using namespace asio::experimental::awaitable_operators;
 using namespace std::chrono_literals;
 
 std::string local_of(const asio::ip::tcp::socket& s) {
@@ -58,7 +57,7 @@ void RxLeg::sample_tcp() {
 
 asio::awaitable<void> RxLeg::run() {
   try {
-    co_await (read_loop() || ack_loop());
+    co_await race(read_loop(), ack_loop());
   } catch (const LegError& e) {
     rx_.log_.error("leg " + std::to_string(stats_.id) + ": " + e.what() + "; closing it");
   } catch (const std::exception& e) {

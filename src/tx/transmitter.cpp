@@ -117,8 +117,9 @@ void Transmitter::apply(const Knobs& k) {
     log_.info(2, "knobs: " + to_string(k));
     if (socket_knobs_changed) {
       asio::post(io_, [this] {
+        const auto tuning = socket_tuning();
         std::lock_guard l(mutex_);
-        for (auto& leg : legs_) leg->apply_live_tuning();
+        for (auto& leg : legs_) leg->apply_live_tuning(tuning);
       });
     }
   }

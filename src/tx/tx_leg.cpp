@@ -1,7 +1,6 @@
 #include "tx/tx_leg.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/read.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -11,11 +10,11 @@
 #include "tx/dialer.hpp"
 #include "tx/transmitter.hpp"
 #include "util/exception_text.hpp"
+#include "util/race.hpp"
 
 namespace vmp {
 namespace {
 
-using namespace asio::experimental::awaitable_operators;
 using namespace std::chrono_literals;
 constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
@@ -53,9 +52,9 @@ void TxLeg::sample_tcp() {
   stats_.tcp = std::move(sample);
 }
 
-void TxLeg::apply_live_tuning() {
+void TxLeg::apply_live_tuning(const SocketTuning& tuning) {
   if (!socket_ || !socket_->is_open()) return;
-  auto err = vmp::apply_live_tuning(socket_->native_handle(), tx_.socket_tuning());
+  auto err = vmp::apply_live_tuning(socket_->native_handle(), tuning);
   if (!err.empty()) tx_.log_.info(1, "leg " + std::to_string(slot_) + ": " + err);
 }
 
@@ -78,7 +77,7 @@ asio::awaitable<void> TxLeg::run() {
     }
     if (!co_await connect(*link)) continue;
     try {
-      co_await (send_loop() || ack_loop());
+      co_await race(send_loop(), ack_loop());
     } catch (const std::exception& e) {
       if (!tx_.finished()) {
         tx_.log_.info(1, "leg " + std::to_string(slot_) + " to " + tx_.target(*link).label() +

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "stats.hpp"
+#include "util/socket_tuning.hpp"
 #include "util/wakeup.hpp"
 
 namespace vmp {
@@ -36,7 +37,7 @@ class TxLeg {
 
   // Called on the I/O thread.
   void sample_tcp();
-  void apply_live_tuning();
+  void apply_live_tuning(const SocketTuning& tuning);
   void kill();  // abortive close (chaos); the run loop notices and reconnects
   LegStats stats() const;
 

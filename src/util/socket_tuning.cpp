@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 namespace vmp {
 namespace {
@@ -15,6 +16,13 @@ std::string set_int(int fd, int level, int name, int value, const char* what) {
     return std::string(what) + ": " + std::strerror(errno);
   }
   return {};
+}
+
+std::string system_congestion_control() {
+  std::ifstream in("/proc/sys/net/ipv4/tcp_congestion_control");
+  std::string name;
+  in >> name;
+  return name;
 }
 
 }  // namespace
@@ -30,9 +38,11 @@ std::string apply_live_tuning(int fd, const SocketTuning& t) {
   if (t.rcvbuf_bytes != 0) {
     keep_first(set_int(fd, SOL_SOCKET, SO_RCVBUF, static_cast<int>(t.rcvbuf_bytes), "SO_RCVBUF"));
   }
-  if (!t.congestion.empty() && ::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, t.congestion.data(),
-                                            static_cast<socklen_t>(t.congestion.size())) != 0) {
-    keep_first("TCP_CONGESTION " + t.congestion + ": " + std::strerror(errno));
+  // A socket's algorithm cannot be "unset": an empty knob means the system default, named.
+  const std::string cc = t.congestion.empty() ? system_congestion_control() : t.congestion;
+  if (!cc.empty() && ::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc.data(),
+                                  static_cast<socklen_t>(cc.size())) != 0) {
+    keep_first("TCP_CONGESTION " + cc + ": " + std::strerror(errno));
   }
   return err;
 }

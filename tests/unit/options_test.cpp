@@ -1,0 +1,95 @@
+#include "cli/options.hpp"
+
+#include <gtest/gtest.h>
+
+namespace vmp {
+namespace {
+
+std::variant<Config, UsageError> parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "viamillipede");
+  return parse_command_line(static_cast<int>(args.size()), args.data());
+}
+
+Config ok(std::vector<const char*> args) {
+  auto r = parse(std::move(args));
+  if (auto* e = std::get_if<UsageError>(&r)) ADD_FAILURE() << e->message;
+  return std::get<Config>(r);
+}
+
+std::string error(std::vector<const char*> args) {
+  auto r = parse(std::move(args));
+  if (auto* e = std::get_if<UsageError>(&r)) return e->message;
+  ADD_FAILURE() << "expected a usage error";
+  return {};
+}
+
+TEST(Options, OriginalWordSyntax) {
+  auto rx = ok({"rx", "8834", "verbose", "5"});
+  EXPECT_EQ(rx.mode, Config::Mode::rx);
+  EXPECT_EQ(rx.rx.port, 8834);
+  EXPECT_EQ(rx.verbosity, 5);
+
+  auto tx = ok({"tx", "cheap-1g", "8834", "tx", "north-10g", "8834", "tx", "east-1g", "8834",
+                "threads", "16", "checksum", "chaos", "1731", "checkphrase", "wat!"});
+  EXPECT_EQ(tx.mode, Config::Mode::tx);
+  ASSERT_EQ(tx.tx.targets.size(), 3u);
+  EXPECT_EQ(tx.tx.targets[1].host, "north-10g");
+  EXPECT_EQ(tx.tx.targets[2].port, 8834);
+  EXPECT_EQ(tx.tx.knobs.legs, 16u);
+  EXPECT_TRUE(tx.tx.checksums);
+  EXPECT_EQ(tx.tx.chaos, 1731u);
+  EXPECT_EQ(tx.tx.checkphrase, *wire::make_checkphrase("wat!"));
+  EXPECT_TRUE(has(tx.pinned, KnobId::legs));
+  EXPECT_FALSE(has(tx.pinned, KnobId::window_bytes));
+
+  EXPECT_TRUE(ok({"tx", "h", "1", "checksums"}).tx.checksums);
+}
+
+TEST(Options, LongOptionsMeanTheSame) {
+  auto tx = ok({"--tx", "localhost:12334", "--threads", "8", "--checksum", "--chaos", "50",
+                "--verbose", "2", "--checkphrase", "wat!", "--outage-timeout", "60",
+                "--window", "128M", "--frame-size", "256K", "--no-tune"});
+  EXPECT_EQ(tx.tx.targets[0].host, "localhost");
+  EXPECT_EQ(tx.tx.knobs.legs, 8u);
+  EXPECT_EQ(tx.tx.knobs.window_bytes, 128 * MiB);
+  EXPECT_EQ(tx.tx.knobs.frame_bytes, 256 * KiB);
+  EXPECT_EQ(tx.tx.outage_timeout.count(), 60);
+  EXPECT_FALSE(tx.tune);
+  EXPECT_EQ(ok({"--rx", "9000"}).rx.port, 9000);
+  EXPECT_EQ(ok({"tx", "::1", "9000"}).tx.targets[0].host, "::1");
+  EXPECT_EQ(ok({"--help"}).mode, Config::Mode::help);
+  EXPECT_EQ(ok({"--version"}).mode, Config::Mode::version);
+}
+
+TEST(Options, ThreadsRange) {
+  for (const char* n : {"1", "16", "64"}) EXPECT_EQ(ok({"tx", "h", "1", "threads", n}).mode, Config::Mode::tx);
+  EXPECT_NE(error({"tx", "h", "1", "threads", "0"}).find("legs"), std::string::npos);
+  EXPECT_FALSE(error({"tx", "h", "1", "threads", "65"}).empty());
+  EXPECT_FALSE(error({"tx", "h", "1", "threads", "many"}).empty());
+}
+
+TEST(Options, BadInputGivesOneLine) {
+  for (auto msg : {error({}), error({"rx", "0"}), error({"rx", "70000"}), error({"tx", "host"}),
+                   error({"frobnicate"}), error({"rx", "1", "tx", "h", "2"}),
+                   error({"tx", "h", "1", "checkphrase", "toolong"}),
+                   error({"tx", "h", "1", "--window", "1K"}),
+                   error({"tx", "h", "1", "--congestion", "nope"}),
+                   error({"tx", "h", "1", "--frame-size", "12Q"}),
+                   error({"tx", "h", "1", "chaos", "1"}), error({"rx", "1", "--bogus"})}) {
+    EXPECT_FALSE(msg.empty());
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
+TEST(Options, SizeSuffixes) {
+  EXPECT_EQ(parse_size("4096"), 4096u);
+  EXPECT_EQ(parse_size("4k"), 4096u);
+  EXPECT_EQ(parse_size("1MiB"), MiB);
+  EXPECT_EQ(parse_size("2G"), 2 * GiB);
+  EXPECT_FALSE(parse_size("x"));
+  EXPECT_FALSE(parse_size("1T"));
+  EXPECT_FALSE(parse_size("99999999999999999999"));
+}
+
+}  // namespace
+}  // namespace vmp

@@ -1,0 +1,19 @@
+// The --stats-json document: a summary of one transfer for scripts (like iperf3 -J).
+// Schema in metrics/README.md.
+#pragma once
+
+#include <string>
+
+#include "stats.hpp"
+
+namespace vmp::metrics {
+
+// Pretty-printed JSON object, newline-terminated.
+std::string stats_to_json(const Stats& s);
+
+// Writes stats_to_json(s) to `path` atomically (temporary file in the same directory, fsync,
+// rename), so a reader never sees half a document. Throws std::runtime_error with one line,
+// e.g. "stats-json: cannot write /x/y.json: no such file or directory".
+void write_stats_json(const std::string& path, const Stats& s);
+
+}  // namespace vmp::metrics

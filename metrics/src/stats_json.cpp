@@ -1,0 +1,142 @@
+#include "vmp/metrics/stats_json.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "knob_values.hpp"
+#include "label_values.hpp"
+
+namespace vmp::metrics {
+namespace {
+
+using nlohmann::json;
+
+json knobs_json(const Knobs& k) {
+  json j = json::object();
+  for (const auto& [name, value] : numeric_knobs(k)) j[std::string(name)] = value;
+  j["congestion"] = congestion_label(k);
+  j["link_weights"] = k.link_weights;
+  return j;
+}
+
+json tcp_json(const TcpInfoSample& t) {
+  if (!t.valid) return nullptr;
+  return {{"rtt_seconds", t.rtt_seconds},
+          {"rtt_variance_seconds", t.rttvar_seconds},
+          {"congestion_window_segments", t.cwnd_segments},
+          {"mss_bytes", t.mss_bytes},
+          {"retransmitted_segments", t.total_retrans_segments},
+          {"delivery_rate_bytes_per_second", t.delivery_rate_bytes_per_second},
+          {"pacing_rate_bytes_per_second", t.pacing_rate_bytes_per_second},
+          {"congestion", t.congestion}};
+}
+
+json leg_json(const LegStats& l, Role role) {
+  json j = {{"id", l.id},
+            {"link", l.link},
+            {"link_index", l.link_index},
+            {"state", leg_state_label(l.state)},
+            {"bytes", l.bytes},
+            {"frames", l.frames},
+            {"reconnects", l.reconnects}};
+  if (role == Role::tx) j["resent_frames"] = l.resent_frames;
+  j["tcp"] = tcp_json(l.tcp);
+  return j;
+}
+
+json link_json(const LinkStats& l) {
+  return {{"target", l.target},   {"index", l.index}, {"up", l.up},
+          {"legs_up", l.legs_up}, {"bytes", l.bytes}, {"connect_failures", l.connect_failures}};
+}
+
+json tuner_json(const Stats& s) {
+  if (!s.last_tuning) return nullptr;
+  const auto& t = *s.last_tuning;
+  return {{"generations", s.tuning_generations},
+          {"last",
+           {{"generation", t.generation},
+            {"fitness", t.fitness},
+            {"best_fitness", t.best_fitness},
+            {"genome", knobs_json(t.genome)},
+            {"best", knobs_json(t.best)}}}};
+}
+
+std::string lower_first(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+[[noreturn]] void fail(const std::string& path, int err) {
+  throw std::runtime_error("stats-json: cannot write " + path + ": " +
+                           lower_first(std::strerror(err)));
+}
+
+}  // namespace
+
+std::string stats_to_json(const Stats& s) {
+  json j;
+  j["version"] = 1;
+  j["role"] = role_label(s.role);
+  j["session_id"] = session_id_hex(s.session_id);
+  j["finished"] = s.finished;
+  j["exit_reason"] = s.exit_reason;
+  j["duration_seconds"] = s.elapsed_seconds;
+  j["bytes_in"] = s.bytes_in;
+  j["bytes_out"] = s.bytes_out;
+  j["throughput_bytes_per_second"] =
+      s.elapsed_seconds > 0 ? static_cast<double>(s.bytes_out) / s.elapsed_seconds : 0.0;
+  j["frames"] = s.frames;
+  j[s.role == Role::tx ? "resent_frames" : "duplicate_frames"] = s.resent_frames;
+  j["reconnects"] = s.reconnects;
+  if (s.role == Role::rx) j["rejected_connections"] = s.rejected_connections;
+  j["stall_seconds"] = {{"source", s.source_stall_seconds},
+                        {"network", s.network_stall_seconds},
+                        {"sink", s.sink_stall_seconds}};
+  j["window"] = {{"used_bytes", s.window_bytes_used}, {"limit_bytes", s.window_bytes_limit}};
+  j["reorder_bytes"] = s.reorder_bytes;
+  j["legs"] = json::array();
+  for (const auto& l : s.legs) j["legs"].push_back(leg_json(l, s.role));
+  j["links"] = json::array();
+  for (const auto& l : s.links) j["links"].push_back(link_json(l));
+  if (s.role == Role::tx) j["knobs"] = knobs_json(s.knobs);
+  j["tuner"] = tuner_json(s);
+  // Invalid UTF-8 in a link name or an error line must not make the summary fail.
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+void write_stats_json(const std::string& path, const Stats& s) {
+  const std::string text = stats_to_json(s);
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(path, errno);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      fail(path, err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    fail(path, err);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    fail(path, err);
+  }
+}
+
+}  // namespace vmp::metrics

@@ -1,0 +1,145 @@
+// The --stats-json document parses back with every field, and is written atomically.
+#include "vmp/metrics/stats_json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "fake_stats.hpp"
+
+namespace vmp::metrics::test {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "vmp-metrics-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
+    path_ = tmpl;
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+TEST(StatsJson, TransmitterSummaryRoundTrips) {
+  Stats s = sample_tx();
+  s.finished = true;
+  s.exit_reason = "complete";
+  s.bytes_out = 3000000;
+  auto j = json::parse(stats_to_json(s));
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(j["role"], "tx");
+  EXPECT_EQ(j["session_id"], "0123456789abcdef");
+  EXPECT_EQ(j["finished"], true);
+  EXPECT_EQ(j["exit_reason"], "complete");
+  EXPECT_EQ(j["duration_seconds"], 12.5);
+  EXPECT_EQ(j["bytes_in"], 3000000);
+  EXPECT_EQ(j["bytes_out"], 3000000);
+  EXPECT_EQ(j["throughput_bytes_per_second"], 240000.0);
+  EXPECT_EQ(j["frames"], 303);
+  EXPECT_EQ(j["resent_frames"], 9);
+  EXPECT_FALSE(j.contains("duplicate_frames"));
+  EXPECT_EQ(j["reconnects"], 6);
+  EXPECT_EQ(j["stall_seconds"]["source"], 1.25);
+  EXPECT_EQ(j["stall_seconds"]["network"], 2.5);
+  EXPECT_EQ(j["window"]["limit_bytes"], 67108864);
+
+  ASSERT_EQ(j["legs"].size(), 3u);
+  const auto& leg2 = j["legs"][2];
+  EXPECT_EQ(leg2["id"], 2);
+  EXPECT_EQ(leg2["link"], "10.0.0.2:8834");
+  EXPECT_EQ(leg2["link_index"], 1);
+  EXPECT_EQ(leg2["state"], "up");
+  EXPECT_EQ(leg2["bytes"], 1000002);
+  EXPECT_EQ(leg2["resent_frames"], 5);
+  EXPECT_EQ(leg2["reconnects"], 3);
+  EXPECT_EQ(leg2["tcp"]["congestion_window_segments"], 42);
+  EXPECT_EQ(leg2["tcp"]["congestion"], "cubic");
+  EXPECT_TRUE(j["legs"][1]["tcp"].is_null());
+  EXPECT_EQ(j["legs"][1]["state"], "connecting");
+
+  ASSERT_EQ(j["links"].size(), 2u);
+  EXPECT_EQ(j["links"][1]["target"], "10.0.0.2:8834");
+  EXPECT_EQ(j["links"][1]["bytes"], 1000002);
+  EXPECT_EQ(j["links"][1]["connect_failures"], 4);
+  EXPECT_EQ(j["links"][0]["up"], true);
+
+  EXPECT_EQ(j["knobs"]["legs"], 3);
+  EXPECT_EQ(j["knobs"]["congestion"], "bbr");
+  EXPECT_EQ(j["knobs"]["link_weights"], json::array({1.0, 0.5}));
+  EXPECT_TRUE(j["tuner"].is_null());
+}
+
+TEST(StatsJson, ReceiverSummary) {
+  auto j = json::parse(stats_to_json(sample_rx()));
+  EXPECT_EQ(j["role"], "rx");
+  EXPECT_EQ(j["session_id"], "000000000000002a");
+  EXPECT_EQ(j["duplicate_frames"], 2);
+  EXPECT_EQ(j["rejected_connections"], 5);
+  EXPECT_EQ(j["reorder_bytes"], 50000);
+  EXPECT_FALSE(j.contains("resent_frames"));
+  EXPECT_FALSE(j.contains("knobs"));
+  EXPECT_FALSE(j["legs"][0].contains("resent_frames"));
+  EXPECT_EQ(j["legs"][1]["state"], "draining");
+}
+
+TEST(StatsJson, TunerSection) {
+  Stats s = sample_tx();
+  s.last_tuning = sample_tuning();
+  s.tuning_generations = 18;
+  auto j = json::parse(stats_to_json(s));
+  EXPECT_EQ(j["tuner"]["generations"], 18);
+  EXPECT_EQ(j["tuner"]["last"]["generation"], 17);
+  EXPECT_EQ(j["tuner"]["last"]["best_fitness"], 1.75e9);
+  EXPECT_EQ(j["tuner"]["last"]["genome"]["legs"], 8);
+  EXPECT_EQ(j["tuner"]["last"]["best"]["frame_bytes"], 4 * 1024 * 1024);
+}
+
+TEST(StatsJson, ErrorLinesAndOddBytesStayValidJson) {
+  Stats s = sample_rx();
+  s.finished = true;
+  s.exit_reason = "sink closed: \"broken pipe\"\n\t\x01 \xff";
+  auto j = json::parse(stats_to_json(s));
+  EXPECT_TRUE(j["exit_reason"].get<std::string>().starts_with("sink closed: \"broken pipe\"\n"));
+  EXPECT_EQ(json::parse(stats_to_json(Stats{}))["throughput_bytes_per_second"], 0.0);
+}
+
+TEST(StatsJson, WriteIsAtomicAndLeavesNoTemporary) {
+  TempDir dir;
+  const auto path = (dir.path() / "stats.json").string();
+  Stats s = sample_tx();
+  write_stats_json(path, s);
+  s.bytes_in = 7;
+  write_stats_json(path, s);  // replaces the earlier document (SIGUSR1, then the end)
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(json::parse(text.str())["bytes_in"], 7);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+TEST(StatsJson, UnwritablePathIsOneLine) {
+  TempDir dir;
+  const auto path = (dir.path() / "missing" / "stats.json").string();
+  try {
+    write_stats_json(path, sample_tx());
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "stats-json: cannot write " + path + ": no such file or directory");
+  }
+}
+
+}  // namespace
+}  // namespace vmp::metrics::test

@@ -1,36 +1,59 @@
 // Wires the core to its observers: parses the command line, runs the transmitter or the
 // receiver, and attaches the tuner and the metrics exporter, which only ever see the core's
 // Knobs/Stats interfaces (DESIGN.md: arrows point one way).
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <variant>
 
 #include "cli/options.hpp"
 #include "rx/receiver.hpp"
 #include "tx/transmitter.hpp"
 #include "util/logger.hpp"
+#include "vmp/metrics/exporter.hpp"
+#include "vmp/metrics/stats_json.hpp"
 #include "vmp/tuner/tuner.hpp"
 
 namespace {
 
 using namespace vmp;
 
+// --metrics and --stats-json, attached to whichever engine runs.
+class Observers {
+ public:
+  Observers(const Config& cfg, Logger& log) : cfg_(cfg), log_(log) {}
+
+  // Throws std::runtime_error (one line) when the metrics address cannot be served.
+  void attach(const StatsSource& source) {
+    if (!cfg_.metrics.empty()) {
+      exporter_.emplace(cfg_.metrics, source);
+      log_.info(1, "metrics on http://" + exporter_->endpoint() + "/metrics");
+    }
+  }
+  // SIGUSR1 and the end of the transfer.
+  void write_json(const Stats& s) const {
+    if (cfg_.stats_json.empty()) return;
+    try {
+      metrics::write_stats_json(cfg_.stats_json, s);
+    } catch (const std::exception& e) {
+      log_.error(e.what());
+    }
+  }
+  EngineHooks hooks() const {
+    return {true, [this](const Stats& s) { write_json(s); }};
+  }
+
+ private:
+  const Config& cfg_;
+  Logger& log_;
+  std::optional<metrics::Exporter> exporter_;
+};
+
 int fail(Logger& log, ExitCode code, const std::string& message) {
   log.error(message);
-  return to_int(code);
-}
-
-int run_rx(const Config& cfg, Logger& log) {
-  std::unique_ptr<Receiver> rx;
-  try {
-    rx = std::make_unique<Receiver>(cfg.rx, log);
-  } catch (const std::exception& e) {
-    return fail(log, ExitCode::network, e.what());
-  }
-  log.info(1, "listening on port " + std::to_string(rx->port()));
-  const auto code = rx->run(STDOUT_FILENO);
-  if (code != ExitCode::ok) log.error(rx->message());
   return to_int(code);
 }
 
@@ -47,9 +70,31 @@ std::unique_ptr<tuner::Tuner> make_tuner(const Config& cfg, TransferControl& con
   return std::make_unique<tuner::Tuner>(control, std::move(opts));
 }
 
+int run_rx(const Config& cfg, Logger& log) {
+  Observers observers(cfg, log);
+  std::unique_ptr<Receiver> rx;
+  try {
+    rx = std::make_unique<Receiver>(cfg.rx, log, observers.hooks());
+    observers.attach(*rx);
+  } catch (const std::exception& e) {
+    return fail(log, ExitCode::network, e.what());
+  }
+  log.info(1, "listening on port " + std::to_string(rx->port()));
+  const auto code = rx->run(STDOUT_FILENO);
+  observers.write_json(rx->snapshot());
+  if (code != ExitCode::ok) log.error(rx->message());
+  return to_int(code);
+}
+
 int run_tx(const Config& cfg, Logger& log) {
-  Transmitter tx(cfg.tx, log);
+  Observers observers(cfg, log);
+  Transmitter tx(cfg.tx, log, observers.hooks());
   std::unique_ptr<tuner::Tuner> tuner;
+  try {
+    observers.attach(tx);
+  } catch (const std::exception& e) {
+    return fail(log, ExitCode::network, e.what());
+  }
   try {
     tuner = make_tuner(cfg, tx, log);
   } catch (const std::exception& e) {
@@ -58,6 +103,7 @@ int run_tx(const Config& cfg, Logger& log) {
   if (tuner) tuner->start();
   const auto code = tx.run(STDIN_FILENO);
   if (tuner) tuner->stop();
+  observers.write_json(tx.snapshot());
   if (code != ExitCode::ok) log.error(tx.message());
   return to_int(code);
 }

@@ -211,6 +211,12 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket) {
   }
   co_await leg->run();
   std::lock_guard lock(mutex_);
+  auto ended = leg->stats();
+  auto& total = closed_legs_[ended.id];
+  total.id = ended.id;
+  total.link = ended.link;
+  total.bytes += ended.bytes;
+  total.frames += ended.frames;
   legs_.remove(leg);
   last_leg_seen_ = std::chrono::steady_clock::now();
 }
@@ -337,6 +343,7 @@ Stats Receiver::snapshot() const {
   s.bytes_out = written_.bytes;
   s.frames = frames_received_;
   s.rejected_connections = rejected_;
+  s.window_bytes_limit = cfg_.max_ahead_bytes;  // what the reorder buffer may hold at most
   s.reconnects = reconnects_;
   s.finished = done_.load();
   s.exit_reason = message_;
@@ -347,13 +354,25 @@ Stats Receiver::snapshot() const {
     l.bytes = bytes;
     s.links.push_back(std::move(l));
   }
+  std::map<std::uint32_t, LegStats> by_id = closed_legs_;
+  for (auto& [id, ls] : by_id) {
+    ls.state = LegState::down;
+    ls.reconnects = 0;
+  }
   for (const auto& leg : legs_) {
-    auto ls = leg->stats();
+    auto live = leg->stats();
+    auto& ls = by_id[live.id];
+    live.bytes += ls.bytes;
+    live.frames += ls.frames;
+    ls = std::move(live);
+  }
+  for (auto& [id, ls] : by_id) {
     for (auto& l : s.links) {
-      if (l.target == ls.link) {
+      if (l.target != ls.link) continue;
+      ls.link_index = l.index;
+      if (ls.state == LegState::up) {
         l.up = true;
         ++l.legs_up;
-        ls.link_index = l.index;
       }
     }
     s.legs.push_back(std::move(ls));

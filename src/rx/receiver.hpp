@@ -74,6 +74,9 @@ class Receiver final : public StatsSource {
   std::chrono::seconds outage_timeout_{0};
   std::list<std::shared_ptr<RxLeg>> legs_;
   std::set<std::uint32_t> seen_leg_ids_;
+  // Totals of closed connections per leg id, so per-leg counters stay monotonic across
+  // reconnects and the end-of-transfer summary still lists every leg.
+  std::map<std::uint32_t, LegStats> closed_legs_;
   // Received payload per local address (one per path the legs arrived on), all time.
   std::map<std::string, std::uint64_t> link_bytes_;
   std::uint64_t rejected_ = 0;

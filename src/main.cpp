@@ -57,8 +57,7 @@ int fail(Logger& log, ExitCode code, const std::string& message) {
   return to_int(code);
 }
 
-std::unique_ptr<tuner::Tuner> make_tuner(const Config& cfg, TransferControl& control,
-                                         Logger& log) {
+std::unique_ptr<tuner::Tuner> make_tuner(const Config& cfg, TransferControl& control, Logger& log) {
   if (!cfg.tune) return nullptr;
   tuner::TunerOptions opts;
   opts.seed = cfg.tune_seed;

@@ -92,7 +92,8 @@ asio::awaitable<void> TxLeg::run() {
       tx_.log_.info(2, "leg " + std::to_string(slot_) + ": " + std::to_string(requeued) +
                            " unacknowledged frames go back to the queue");
     }
-    if (!drain_.load()) {
+    drained_ = drain_.load();
+    if (!drained_) {
       // Reconnect soon, but not in lockstep with the other legs that just died with us.
       co_await sleep_for(std::chrono::milliseconds(20 + jitter_rng() % 80));
     }
@@ -133,7 +134,9 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
   {
     std::lock_guard lock(mutex_);
     stats_.state = LegState::up;
-    if (ever_connected_) ++stats_.reconnects;
+    // A slot that was drained on purpose (fewer legs, or moved to another link) is not
+    // reconnecting after a loss.
+    if (ever_connected_ && !drained_) ++stats_.reconnects;
   }
   ever_connected_ = true;
   tx_.log_.info(1, "leg " + std::to_string(slot_) + " up on " + target.label());

@@ -56,6 +56,7 @@ class TxLeg {
   std::atomic<bool> drain_{false};
   bool running_ = false;
   bool ever_connected_ = false;
+  bool drained_ = false;  // the last connection ended by request_drain()
 
   mutable std::mutex mutex_;  // guards the fields snapshot() copies
   LegStats stats_;

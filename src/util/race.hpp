@@ -15,11 +15,10 @@ namespace vmp {
 
 inline asio::awaitable<void> race(asio::awaitable<void> a, asio::awaitable<void> b) {
   auto ex = co_await asio::this_coro::executor;
-  auto [order, ea, eb] =
-      co_await asio::experimental::make_parallel_group(
-          asio::co_spawn(ex, std::move(a), asio::experimental::deferred),
-          asio::co_spawn(ex, std::move(b), asio::experimental::deferred))
-          .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+  auto [order, ea, eb] = co_await asio::experimental::make_parallel_group(
+                             asio::co_spawn(ex, std::move(a), asio::experimental::deferred),
+                             asio::co_spawn(ex, std::move(b), asio::experimental::deferred))
+                             .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
   if (auto first = order[0] == 0 ? ea : eb) std::rethrow_exception(first);
 }
 

@@ -79,6 +79,8 @@ std::string format_status(const Stats& s) {
 std::string format_progress(const Stats& s, bool final_line) {
   std::size_t up = 0;
   for (const auto& l : s.legs) up += l.state == LegState::up;
+  // tx: legs wanted by the knobs (slots above it are idle); rx: legs it has seen.
+  const std::size_t wanted = s.role == Role::tx ? s.knobs.legs : s.legs.size();
   const double window_pct = s.window_bytes_limit
                                 ? 100.0 * static_cast<double>(s.window_bytes_used) /
                                       static_cast<double>(s.window_bytes_limit)
@@ -87,7 +89,7 @@ std::string format_progress(const Stats& s, bool final_line) {
              std::string(to_string(s.role)).c_str(),
              format_bytes(static_cast<double>(s.bytes_out)).c_str(),
              format_bytes(rate(static_cast<double>(s.bytes_out), s.elapsed_seconds)).c_str(), up,
-             s.legs.size(), window_pct, static_cast<unsigned long long>(s.resent_frames),
+             wanted, window_pct, static_cast<unsigned long long>(s.resent_frames),
              final_line ? "\n" : "   ");
 }
 

@@ -140,9 +140,10 @@ TEST(Engine, KnobsChangeMidStreamWithoutLosingData) {
 
   // Walk through very different shapes while data flows, wait for each to take effect.
   std::vector<Knobs> steps;
-  for (auto [legs, frame, window, cc] :
-       {std::tuple{8u, 256 * KiB, 16 * MiB, "cubic"}, {3u, 4 * KiB, 1 * MiB, "reno"},
-        {16u, 1 * MiB, 64 * MiB, ""}, {2u, 64 * KiB, 8 * MiB, "bbr"}}) {
+  for (auto [legs, frame, window, cc] : {std::tuple{8u, 256 * KiB, 16 * MiB, "cubic"},
+                                         {3u, 4 * KiB, 1 * MiB, "reno"},
+                                         {16u, 1 * MiB, 64 * MiB, ""},
+                                         {2u, 64 * KiB, 8 * MiB, "bbr"}}) {
     Knobs n = k;
     n.legs = legs;
     n.frame_bytes = static_cast<std::uint32_t>(frame);
@@ -156,8 +157,8 @@ TEST(Engine, KnobsChangeMidStreamWithoutLosingData) {
     EXPECT_EQ(lb.tx->knobs(), n);
     // Let some data pass with these knobs; the transfer must not stall whatever they are.
     const auto before = lb.tx->snapshot().bytes_out;
-    for (int i = 0; i < 200 && lb.tx->snapshot().bytes_out < before + 4 * MiB &&
-                    !lb.tx->snapshot().finished;
+    for (int i = 0;
+         i < 200 && lb.tx->snapshot().bytes_out < before + 4 * MiB && !lb.tx->snapshot().finished;
          ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

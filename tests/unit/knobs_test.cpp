@@ -5,7 +5,9 @@
 namespace vmp {
 namespace {
 
-TEST(Knobs, DefaultsAreValid) { EXPECT_FALSE(validate(Knobs{})); }
+TEST(Knobs, DefaultsAreValid) {
+  EXPECT_FALSE(validate(Knobs{}));
+}
 
 TEST(Knobs, OutOfRangeIsAnErrorNamingTheKnob) {
   Knobs k;

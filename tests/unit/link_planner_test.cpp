@@ -7,7 +7,9 @@
 namespace vmp {
 namespace {
 
-std::vector<Target> three() { return {{"a", 1}, {"b", 2}, {"c", 3}}; }
+std::vector<Target> three() {
+  return {{"a", 1}, {"b", 2}, {"c", 3}};
+}
 
 std::map<std::size_t, int> count(const LinkPlanner& p) {
   std::map<std::size_t, int> m;

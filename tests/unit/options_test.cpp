@@ -47,8 +47,8 @@ TEST(Options, OriginalWordSyntax) {
 
 TEST(Options, LongOptionsMeanTheSame) {
   auto tx = ok({"--tx", "localhost:12334", "--threads", "8", "--checksum", "--chaos", "50",
-                "--verbose", "2", "--checkphrase", "wat!", "--outage-timeout", "60",
-                "--window", "128M", "--frame-size", "256K", "--no-tune"});
+                "--verbose", "2", "--checkphrase", "wat!", "--outage-timeout", "60", "--window",
+                "128M", "--frame-size", "256K", "--no-tune"});
   EXPECT_EQ(tx.tx.targets[0].host, "localhost");
   EXPECT_EQ(tx.tx.knobs.legs, 8u);
   EXPECT_EQ(tx.tx.knobs.window_bytes, 128 * MiB);
@@ -62,20 +62,21 @@ TEST(Options, LongOptionsMeanTheSame) {
 }
 
 TEST(Options, ThreadsRange) {
-  for (const char* n : {"1", "16", "64"}) EXPECT_EQ(ok({"tx", "h", "1", "threads", n}).mode, Config::Mode::tx);
+  for (const char* n : {"1", "16", "64"})
+    EXPECT_EQ(ok({"tx", "h", "1", "threads", n}).mode, Config::Mode::tx);
   EXPECT_NE(error({"tx", "h", "1", "threads", "0"}).find("legs"), std::string::npos);
   EXPECT_FALSE(error({"tx", "h", "1", "threads", "65"}).empty());
   EXPECT_FALSE(error({"tx", "h", "1", "threads", "many"}).empty());
 }
 
 TEST(Options, BadInputGivesOneLine) {
-  for (auto msg : {error({}), error({"rx", "0"}), error({"rx", "70000"}), error({"tx", "host"}),
-                   error({"frobnicate"}), error({"rx", "1", "tx", "h", "2"}),
-                   error({"tx", "h", "1", "checkphrase", "toolong"}),
-                   error({"tx", "h", "1", "--window", "1K"}),
-                   error({"tx", "h", "1", "--congestion", "nope"}),
-                   error({"tx", "h", "1", "--frame-size", "12Q"}),
-                   error({"tx", "h", "1", "chaos", "1"}), error({"rx", "1", "--bogus"})}) {
+  for (auto msg :
+       {error({}), error({"rx", "0"}), error({"rx", "70000"}), error({"tx", "host"}),
+        error({"frobnicate"}), error({"rx", "1", "tx", "h", "2"}),
+        error({"tx", "h", "1", "checkphrase", "toolong"}),
+        error({"tx", "h", "1", "--window", "1K"}), error({"tx", "h", "1", "--congestion", "nope"}),
+        error({"tx", "h", "1", "--frame-size", "12Q"}), error({"tx", "h", "1", "chaos", "1"}),
+        error({"rx", "1", "--bogus"})}) {
     EXPECT_FALSE(msg.empty());
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   }

@@ -57,7 +57,8 @@ TEST(Protocol, CheckphraseIsAtMostFourBytes) {
 
 TEST(Protocol, FrameHeaderRoundTrips) {
   FrameHeader h;
-  h.flags = static_cast<std::uint8_t>(FrameFlag::last) | static_cast<std::uint8_t>(FrameFlag::checksum);
+  h.flags =
+      static_cast<std::uint8_t>(FrameFlag::last) | static_cast<std::uint8_t>(FrameFlag::checksum);
   h.length = 12345;
   h.seq = 99;
   h.offset = 5ULL << 33;

@@ -1,8 +1,8 @@
 #include "tx/send_queue.hpp"
 
-#include <asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include <asio/io_context.hpp>
 #include <thread>
 
 #include "util/wakeup.hpp"

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Loopback throughput: a page-cached file to /dev/null, end to end until the receiver exits,
+# viamillipede (1/4/8 legs) beside nc and mbuffer in the same run. Prints a markdown table of
+# median MB/s and CPU seconds per GB (sender + receiver, user + sys). Not a test: no asserts.
+#   tests/bench/loopback_bench.sh [path/to/viamillipede] [size_mb=2000] [runs=5]
+set -euo pipefail
+bin=${1:-$(dirname "$0")/../../build/viamillipede}
+size_mb=${2:-2000}
+runs=${3:-5}
+work=$(mktemp -d)
+trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$work"' EXIT
+port=$((20000 + RANDOM % 20000))
+
+head -c "$((size_mb * 1000 * 1000))" /dev/urandom >"$work/in"
+cat "$work/in" >/dev/null  # page-cache it
+
+wait_listen() {
+  for _ in $(seq 200); do
+    ss -ltnH "sport = :$1" | grep -q . && return 0
+    sleep 0.02
+  done
+  echo "nothing listens on $1" >&2
+  return 1
+}
+
+# run_one NAME RX_CMD TX_CMD -> "seconds cpu_seconds"
+run_one() {
+  local rx_cmd=$2 tx_cmd=$3
+  port=$((port + 1))
+  rx_cmd=${rx_cmd//PORT/$port}
+  tx_cmd=${tx_cmd//PORT/$port}
+  /usr/bin/time -f "%U %S" -o "$work/rx.time" bash -c "$rx_cmd >/dev/null" &
+  local rx_pid=$!
+  wait_listen "$port"
+  local start end
+  start=$(date +%s.%N)
+  /usr/bin/time -f "%U %S" -o "$work/tx.time" bash -c "$tx_cmd <'$work/in'"
+  wait "$rx_pid"
+  end=$(date +%s.%N)
+  local cpu
+  cpu=$(cat "$work/rx.time" "$work/tx.time" | awk '{s += $1 + $2} END {print s}')
+  echo "$(echo "$end - $start" | bc -l) $cpu"
+}
+
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+declare -A rx tx
+names=()
+add() { names+=("$1"); rx[$1]=$2; tx[$1]=$3; }
+for legs in 1 4 8; do
+  add "viamillipede $legs leg(s)" "$bin rx PORT" "$bin tx 127.0.0.1 PORT threads $legs --no-tune"
+done
+add "viamillipede 4 legs + tuner" "$bin rx PORT" "$bin tx 127.0.0.1 PORT threads 4"
+command -v nc >/dev/null && add "nc" "nc -l 127.0.0.1 PORT" "nc -N 127.0.0.1 PORT"
+command -v mbuffer >/dev/null &&
+  add "mbuffer" "mbuffer -q -I 127.0.0.1:PORT -m 64M" "mbuffer -q -O 127.0.0.1:PORT -m 64M"
+
+echo "Loopback, ${size_mb} MB page-cached file -> /dev/null, median of $runs runs, $(nproc) cores, $(uname -r)"
+echo
+echo "| tool | MB/s | CPU s per GB |"
+echo "|---|---:|---:|"
+for name in "${names[@]}"; do
+  : >"$work/secs"
+  : >"$work/cpus"
+  for _ in $(seq "$runs"); do
+    read -r secs cpu < <(run_one "$name" "${rx[$name]}" "${tx[$name]}")
+    echo "$secs" >>"$work/secs"
+    echo "$cpu" >>"$work/cpus"
+  done
+  s=$(median <"$work/secs")
+  c=$(median <"$work/cpus")
+  printf '| %s | %.0f | %.2f |\n' "$name" "$(echo "$size_mb / $s" | bc -l)" "$(echo "$c * 1000 / $size_mb" | bc -l)"
+done

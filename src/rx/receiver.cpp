@@ -9,7 +9,6 @@
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
 #include <asio/read.hpp>
-#include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -17,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "util/signal_watch.hpp"
 #include "util/socket_tuning.hpp"
 #include "util/status_report.hpp"
 
@@ -81,7 +81,7 @@ Receiver::Receiver(RxConfig cfg, Logger& log, EngineHooks hooks)
       start_(std::chrono::steady_clock::now()),
       acceptor_(open_acceptor(io_, cfg_)),
       port_(acceptor_.local_endpoint().port()),
-      pool_(256 * MiB),
+      pool_(64 * MiB),  // idle payload buffers kept for reuse; the window bounds the rest
       frames_(cfg_.max_ahead_bytes),
       last_leg_seen_(start_) {}
 
@@ -97,7 +97,16 @@ ExitCode Receiver::run(int out_fd) {
   std::thread writer([this] { writer_->run(); });
   asio::co_spawn(io_, accept_loop(), asio::detached);
   asio::co_spawn(io_, tick_loop(), asio::detached);
-  if (hooks_.handle_signals) asio::co_spawn(io_, signal_loop(), asio::detached);
+  if (hooks_.handle_signals)
+    asio::co_spawn(io_,
+                   watch_signals(io_, log_, hooks_,
+                                 {[this] { return snapshot(); },
+                                  [this](int sig) {
+                                    finish(ExitCode::interrupted,
+                                           "interrupted by signal " + std::to_string(sig));
+                                  },
+                                  [this] { return finished(); }}),
+                   asio::detached);
   io_.run();
   frames_.close();
   writer.join();
@@ -306,24 +315,6 @@ asio::awaitable<void> Receiver::tick_loop() {
     if (cfg_.progress && now >= next_progress) {
       log_.raw(format_progress(snapshot(), false));
       next_progress = now + 500ms;
-    }
-  }
-}
-
-asio::awaitable<void> Receiver::signal_loop() {
-  asio::signal_set signals(io_, SIGUSR1, SIGUSR2, SIGINT);
-  signals.add(SIGTERM);
-  while (!finished()) {
-    auto [ec, sig] = co_await signals.async_wait(nothrow);
-    if (ec) co_return;
-    if (sig == SIGUSR1) {
-      const auto s = snapshot();
-      log_.raw(format_status(s));
-      if (hooks_.on_status) hooks_.on_status(s);
-    } else if (sig == SIGUSR2) {
-      log_.error("verbosity now " + std::to_string(log_.bump_verbosity()));
-    } else {
-      finish(ExitCode::interrupted, "interrupted by signal " + std::to_string(sig));
     }
   }
 }

@@ -49,7 +49,6 @@ class Receiver final : public StatsSource {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> admit(asio::ip::tcp::socket socket);
   asio::awaitable<void> tick_loop();
-  asio::awaitable<void> signal_loop();
   void reject(const std::string& peer, const std::string& why);
   void on_frame(const std::string& link, std::uint32_t length);
   void on_writer_progress(const SinkWriter::Progress& p);

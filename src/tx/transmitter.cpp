@@ -4,7 +4,6 @@
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
-#include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <csignal>
@@ -13,6 +12,7 @@
 #include <thread>
 
 #include "tx/dialer.hpp"
+#include "util/signal_watch.hpp"
 #include "util/status_report.hpp"
 
 namespace vmp {
@@ -67,7 +67,16 @@ ExitCode Transmitter::run(int in_fd) {
 
   asio::post(io_, [this] { reshape_legs(); });
   asio::co_spawn(io_, tick_loop(), asio::detached);
-  if (hooks_.handle_signals) asio::co_spawn(io_, signal_loop(), asio::detached);
+  if (hooks_.handle_signals)
+    asio::co_spawn(io_,
+                   watch_signals(io_, log_, hooks_,
+                                 {[this] { return snapshot(); },
+                                  [this](int sig) {
+                                    finish(ExitCode::interrupted,
+                                           "interrupted by signal " + std::to_string(sig));
+                                  },
+                                  [this] { return finished(); }}),
+                   asio::detached);
   io_.run();
 
   reader_stop_.signal();
@@ -289,24 +298,6 @@ asio::awaitable<void> Transmitter::probe(std::size_t link) {
     log_.info(2, "probe of " + target(link).label() + " failed: " +
                      (result.error.empty() ? std::string(wire::describe(result.reply.code))
                                            : result.error));
-  }
-}
-
-asio::awaitable<void> Transmitter::signal_loop() {
-  asio::signal_set signals(io_, SIGUSR1, SIGUSR2, SIGINT);
-  signals.add(SIGTERM);
-  while (!finished()) {
-    auto [ec, sig] = co_await signals.async_wait(nothrow);
-    if (ec) co_return;
-    if (sig == SIGUSR1) {
-      const auto s = snapshot();
-      log_.raw(format_status(s));
-      if (hooks_.on_status) hooks_.on_status(s);
-    } else if (sig == SIGUSR2) {
-      log_.error("verbosity now " + std::to_string(log_.bump_verbosity()));
-    } else {
-      finish(ExitCode::interrupted, "interrupted by signal " + std::to_string(sig));
-    }
   }
 }
 

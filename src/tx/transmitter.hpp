@@ -64,7 +64,6 @@ class Transmitter final : public TransferControl {
   void reshape_legs();  // spawn / drain legs to match the plan
   asio::awaitable<void> tick_loop();
   asio::awaitable<void> probe(std::size_t link);
-  asio::awaitable<void> signal_loop();
   void print_progress(bool final_line);
 
   TxConfig cfg_;

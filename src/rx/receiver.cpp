@@ -111,22 +111,13 @@ ExitCode Receiver::run(int out_fd) {
   frames_.close();
   writer.join();
   if (cfg_.progress) log_.raw(format_progress(snapshot(), true));
-  std::lock_guard lock(mutex_);
-  return exit_code_;
+  return outcome_.code();
 }
 
-std::string Receiver::message() const {
-  std::lock_guard lock(mutex_);
-  return message_;
-}
+std::string Receiver::message() const { return outcome_.message(); }
 
 void Receiver::finish(ExitCode code, std::string message) {
-  {
-    std::lock_guard lock(mutex_);
-    if (done_.exchange(true)) return;
-    exit_code_ = code;
-    message_ = std::move(message);
-  }
+  if (!outcome_.decide(code, std::move(message))) return;
   frames_.close();
   asio::post(io_, [this] { io_.stop(); });
 }
@@ -336,8 +327,8 @@ Stats Receiver::snapshot() const {
   s.rejected_connections = rejected_;
   s.window_bytes_limit = cfg_.max_ahead_bytes;  // what the reorder buffer may hold at most
   s.reconnects = reconnects_;
-  s.finished = done_.load();
-  s.exit_reason = message_;
+  s.finished = outcome_.decided();
+  s.exit_reason = outcome_.message();
   for (const auto& [address, bytes] : link_bytes_) {
     LinkStats l;
     l.target = address;

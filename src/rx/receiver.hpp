@@ -28,6 +28,7 @@
 #include "util/buffer_pool.hpp"
 #include "util/exit_code.hpp"
 #include "util/logger.hpp"
+#include "util/outcome.hpp"
 
 namespace vmp {
 
@@ -55,7 +56,7 @@ class Receiver final : public StatsSource {
   void on_writer_error(const std::string& error);
   wire::Control current_ack() const;
   void finish(ExitCode code, std::string message);
-  bool finished() const { return done_.load(); }
+  bool finished() const { return outcome_.decided(); }
 
   RxConfig cfg_;
   Logger& log_;
@@ -86,9 +87,7 @@ class Receiver final : public StatsSource {
   std::optional<std::string> sink_error_;
   std::chrono::steady_clock::time_point last_leg_seen_;
   std::chrono::steady_clock::time_point ended_at_;  // completion or sink failure
-  ExitCode exit_code_ = ExitCode::ok;
-  std::string message_;
-  std::atomic<bool> done_{false};
+  Outcome outcome_;
 };
 
 }  // namespace vmp

@@ -83,22 +83,13 @@ ExitCode Transmitter::run(int in_fd) {
   queue_.close();
   reader.join();
   if (cfg_.progress) print_progress(true);
-  std::lock_guard lock(mutex_);
-  return exit_code_;
+  return outcome_.code();
 }
 
-std::string Transmitter::message() const {
-  std::lock_guard lock(mutex_);
-  return message_;
-}
+std::string Transmitter::message() const { return outcome_.message(); }
 
 void Transmitter::finish(ExitCode code, std::string message) {
-  {
-    std::lock_guard lock(mutex_);
-    if (done_.exchange(true)) return;
-    exit_code_ = code;
-    message_ = std::move(message);
-  }
+  if (!outcome_.decide(code, std::move(message))) return;
   reader_stop_.signal();
   queue_.close();
   asio::post(io_, [this] {
@@ -324,8 +315,8 @@ Stats Transmitter::snapshot() const {
   s.knobs = knobs_;
   s.last_tuning = last_tuning_;
   s.tuning_generations = tuning_generations_;
-  s.finished = done_.load();
-  s.exit_reason = message_;
+  s.finished = outcome_.decided();
+  s.exit_reason = outcome_.message();
   for (std::size_t i = 0; i < cfg_.targets.size(); ++i) {
     LinkStats l;
     l.target = cfg_.targets[i].label();

@@ -25,6 +25,7 @@
 #include "util/buffer_pool.hpp"
 #include "util/exit_code.hpp"
 #include "util/logger.hpp"
+#include "util/outcome.hpp"
 #include "util/socket_tuning.hpp"
 #include "util/stop_event.hpp"
 
@@ -60,7 +61,7 @@ class Transmitter final : public TransferControl {
   SocketTuning socket_tuning() const;
 
   void finish(ExitCode code, std::string message);  // any thread; the first call wins
-  bool finished() const { return done_.load(); }
+  bool finished() const { return outcome_.decided(); }
   void reshape_legs();  // spawn / drain legs to match the plan
   asio::awaitable<void> tick_loop();
   asio::awaitable<void> probe(std::size_t link);
@@ -84,12 +85,10 @@ class Transmitter final : public TransferControl {
   std::vector<bool> unresolvable_;
   std::optional<TuningReport> last_tuning_;
   std::uint64_t tuning_generations_ = 0;
-  ExitCode exit_code_ = ExitCode::ok;
-  std::string message_;
 
   // Payload bytes sent per link, whichever leg carried them (legs move between links).
   std::unique_ptr<std::atomic<std::uint64_t>[]> link_bytes_;
-  std::atomic<bool> done_{false};
+  Outcome outcome_;
   std::atomic<std::uint64_t> acked_bytes_{0};
   std::atomic<std::uint64_t> acked_frames_{0};
   std::uint64_t frames_sent_ = 0;  // I/O thread only (chaos counter)

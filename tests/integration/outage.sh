@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Outages. (1) The receiver is killed (SIGKILL) mid-transfer and never comes back: tx with
+# --outage-timeout 3 gives up after ~3 s (within 2.5..10 s) with exit 3 and the clear line,
+# and what the receiver had written is an exact prefix of the input. (2) A transmitter with no
+# receiver for 4 s (an outage it reports) completes byte-exact once the receiver appears.
+source "$(dirname "$0")/lib.sh"
+vmp_init "$1" 150
+command -v pv >/dev/null || fail "needs pv"
+
+random_file "$WORK/in" $((40 * 1000 * 1000))
+free_port P
+RX_SINK='file' start_rx killed.rx "$P"
+start_tx killed.tx 127.0.0.1 "$P" "${NO_TUNE[@]}" --outage-timeout 3 < <(pv -q -L 4M "$WORK/in")
+txpid=$TX_PID
+poll_until 20 "receiver output reaches 1 MB" eval '(($(file_size "$WORK/killed.rx.out") >= 1000000))'
+alive "$txpid" || fail "tx ended before the receiver was killed (input too small?)"
+t0=$(now_ms)
+{ kill -KILL "$RX_PID" && wait "$RX_PID"; } 2>/dev/null
+wait_exit rc "$txpid" 15 "tx after its receiver was killed"
+elapsed=$(($(now_ms) - t0))
+log "tx exited $rc ${elapsed} ms after the receiver was killed"
+expect_eq "$rc" 3 "tx exit status after the receiver was killed"
+((elapsed >= 2000 && elapsed <= 10000)) || fail "tx gave up after ${elapsed} ms; expected ~3 s (--outage-timeout 3)"
+expect_clean_error "$WORK/killed.tx.err" 'receiver unreachable for longer than the outage timeout' "tx message"
+got=$(file_size "$WORK/killed.rx.out")
+cmp -s -n "$got" "$WORK/killed.rx.out" "$WORK/in" || fail "the $got bytes written before the kill are not a prefix of the input"
+
+free_port P2
+random_file "$WORK/in2" $((8 * 1024 * 1024))
+start_tx late.tx 127.0.0.1 "$P2" "${NO_TUNE[@]}" --outage-timeout 60 <"$WORK/in2"
+txpid=$TX_PID
+t0=$(now_ms)
+poll_until 10 "tx reports the outage" grep -q 'no leg can reach the receiver' "$WORK/late.tx.err"
+sleep 2 # the scenario: the outage lasts 4 s in all
+alive "$txpid" || fail "tx gave up during a 4 s outage"
+start_rx late.rx "$P2"
+wait_exit rc "$txpid" 60 "late: tx"
+expect_eq "$rc" 0 "late: tx exit status"
+finish_rx late.rx
+expect_eq "$RX_RC" 0 "late: rx exit status"
+expect_hash "$RX_HASH" "$(hash_file "$WORK/in2")" "late receiver"
+pass

@@ -12,5 +12,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   prometheus-cpp-dev nlohmann-json3-dev libssl-dev \
   prometheus jq curl \
   netcat-openbsd mbuffer iperf3 socat pv procps psmisc \
-  iproute2 nftables iptables ethtool gnuplot-nox time bc \
+  iproute2 nftables iptables ethtool iputils-ping openssl gnuplot-nox time bc \
   >/dev/null

@@ -86,7 +86,9 @@ ExitCode Transmitter::run(int in_fd) {
   return outcome_.code();
 }
 
-std::string Transmitter::message() const { return outcome_.message(); }
+std::string Transmitter::message() const {
+  return outcome_.message();
+}
 
 void Transmitter::finish(ExitCode code, std::string message) {
   if (!outcome_.decide(code, std::move(message))) return;
@@ -253,7 +255,11 @@ asio::awaitable<void> Transmitter::tick_loop() {
     {
       std::lock_guard lock(mutex_);
       probes = planner_.probes_due(now);
-      for (auto& leg : legs_) any_up = any_up || leg->stats().state == LegState::up;
+      for (auto& leg : legs_) {
+        // A draining leg (knob change) still has a live connection to the receiver.
+        const auto state = leg->stats().state;
+        any_up = any_up || state == LegState::up || state == LegState::draining;
+      }
       if (now >= next_sample) {
         for (auto& leg : legs_) leg->sample_tcp();
       }

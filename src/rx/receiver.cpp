@@ -13,6 +13,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <csignal>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -79,6 +80,7 @@ Receiver::Receiver(RxConfig cfg, Logger& log, EngineHooks hooks)
       log_(log),
       hooks_(std::move(hooks)),
       start_(std::chrono::steady_clock::now()),
+      receiver_id_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32) | 1),
       acceptor_(open_acceptor(io_, cfg_)),
       port_(acceptor_.local_endpoint().port()),
       pool_(64 * MiB),  // idle payload buffers kept for reuse; the window bounds the rest
@@ -114,7 +116,9 @@ ExitCode Receiver::run(int out_fd) {
   return outcome_.code();
 }
 
-std::string Receiver::message() const { return outcome_.message(); }
+std::string Receiver::message() const {
+  return outcome_.message();
+}
 
 void Receiver::finish(ExitCode code, std::string message) {
   if (!outcome_.decide(code, std::move(message))) return;
@@ -159,6 +163,7 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket) {
     wire::HelloReply reply;
     reply.code = code;
     reply.next_seq = current_ack().next_seq;
+    reply.receiver_id = receiver_id_;
     const auto bytes = reply.encode();
     co_await asio::async_write(socket, asio::buffer(bytes), nothrow);
   };

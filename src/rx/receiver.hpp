@@ -62,6 +62,7 @@ class Receiver final : public StatsSource {
   Logger& log_;
   EngineHooks hooks_;
   const std::chrono::steady_clock::time_point start_;
+  const std::uint64_t receiver_id_;
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;

@@ -201,6 +201,11 @@ void Transmitter::link_failed(std::size_t link, const std::string& why, bool unr
   }
 }
 
+bool Transmitter::same_receiver(std::uint64_t receiver_id) {
+  std::uint64_t expected = 0;
+  return receiver_id_.compare_exchange_strong(expected, receiver_id) || expected == receiver_id;
+}
+
 bool Transmitter::chaos_strikes() {
   return cfg_.chaos != 0 && ++frames_sent_ % cfg_.chaos == 0;
 }

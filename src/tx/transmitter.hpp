@@ -56,6 +56,8 @@ class Transmitter final : public TransferControl {
   void link_up(std::size_t link);
   void link_failed(std::size_t link, const std::string& why, bool unresolvable);
   bool chaos_strikes();  // true when the frame just sent should cost its leg its life
+  // Remembers the first receiver id; false if a later leg reaches a different receiver process.
+  bool same_receiver(std::uint64_t receiver_id);
   void on_ack(std::uint64_t next_seq, std::uint64_t bytes);
   wire::Hello hello_for(std::uint32_t leg) const;
   SocketTuning socket_tuning() const;
@@ -90,6 +92,7 @@ class Transmitter final : public TransferControl {
   std::unique_ptr<std::atomic<std::uint64_t>[]> link_bytes_;
   Outcome outcome_;
   std::atomic<std::uint64_t> acked_bytes_{0};
+  std::atomic<std::uint64_t> receiver_id_{0};  // 0 until the first leg is accepted
   std::atomic<std::uint64_t> acked_frames_{0};
   std::uint64_t frames_sent_ = 0;  // I/O thread only (chaos counter)
   std::chrono::steady_clock::time_point last_leg_up_;

@@ -127,14 +127,13 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
                                        std::string(wire::describe(code)));
     co_return false;
   }
-  if (result.reply.next_seq == 0 && tx_.queue_.acked_seq() > 0) {
+  if (!tx_.same_receiver(result.reply.receiver_id)) {
     // A receiver that lost what it had confirmed (restarted, or another one took the port)
-    // cannot continue the stream: those bytes are gone from our window. (A merely stale reply
-    // is never 0 once the receiver has written a frame of this session.)
-    tx_.finish(ExitCode::network,
-               "receiver " + target.label() + " restarted: it had confirmed " +
-                   std::to_string(tx_.queue_.acked_seq()) + " frames and now has " +
-                   std::to_string(result.reply.next_seq) + "; the stream cannot be resumed");
+    // cannot continue the stream: those bytes are gone from our window.
+    tx_.finish(ExitCode::network, "receiver " + target.label() +
+                                      " restarted during the transfer; the stream cannot be "
+                                      "resumed (it had confirmed " +
+                                      std::to_string(tx_.acked_bytes_.load()) + " bytes)");
     co_return false;
   }
   socket_ = std::move(result.socket);

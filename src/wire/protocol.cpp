@@ -80,6 +80,7 @@ std::array<std::byte, HelloReply::kSize> HelloReply::encode() const {
   put_be<std::uint16_t>(out, 4, version);
   put_be<std::uint16_t>(out, 6, static_cast<std::uint16_t>(code));
   put_be<std::uint64_t>(out, 8, next_seq);
+  put_be<std::uint64_t>(out, 16, receiver_id);
   return out;
 }
 
@@ -91,6 +92,7 @@ std::optional<HelloReply> HelloReply::decode(std::span<const std::byte, kSize> i
   if (code > static_cast<std::uint16_t>(ReplyCode::checksums_required)) return std::nullopt;
   r.code = static_cast<ReplyCode>(code);
   r.next_seq = get_be<std::uint64_t>(in, 8);
+  r.receiver_id = get_be<std::uint64_t>(in, 16);
   return r;
 }
 

@@ -52,10 +52,13 @@ enum class ReplyCode : std::uint16_t {
 std::string_view describe(ReplyCode code);
 
 struct HelloReply {
-  static constexpr std::size_t kSize = 16;
+  static constexpr std::size_t kSize = 24;
   std::uint16_t version = kVersion;
   ReplyCode code = ReplyCode::accept;
   std::uint64_t next_seq = 0;  // every frame below this was written by the receiver
+  // Random per receiver process: a transmitter that sees it change mid-transfer is talking to
+  // a restarted receiver, which no longer has what it confirmed.
+  std::uint64_t receiver_id = 0;
 
   std::array<std::byte, kSize> encode() const;
   static std::optional<HelloReply> decode(std::span<const std::byte, kSize> in);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <csignal>
 #include <random>
 #include <thread>
 
@@ -72,6 +73,7 @@ std::pair<std::uint64_t, std::uint64_t> consume(int fd) {
 }
 
 struct Loopback {
+  Loopback(const Loopback&) = delete;
   Logger log{"test", 0};
   std::unique_ptr<Receiver> rx;
   std::unique_ptr<Transmitter> tx;
@@ -80,6 +82,7 @@ struct Loopback {
   std::thread rx_thread, tx_thread;
 
   explicit Loopback(Knobs knobs, bool checksums = false) {
+    std::signal(SIGPIPE, SIG_IGN);
     RxConfig rc;
     rc.bind_address = "127.0.0.1";
     rc.require_checksums = checksums;
@@ -94,7 +97,13 @@ struct Loopback {
       rx_code = rx->run(out.w);
       out.close_write();  // EOF for the consumer
     });
-    tx_thread = std::thread([this] { tx_code = tx->run(in.r); });
+    tx_thread = std::thread([this] {
+      tx_code = tx->run(in.r);
+      // If the transmitter stopped early, a producer blocked on the pipe gets EPIPE instead of
+      // hanging the test.
+      ::close(in.r);
+      in.r = -1;
+    });
   }
   void join() {
     tx_thread.join();

@@ -97,7 +97,7 @@ TEST(Protocol, RandomBytesNeverCrashDecoders) {
     for (auto& b : buf) b = static_cast<std::byte>(rng());
     (void)Hello::decode(view(buf));
     (void)FrameHeader::decode(view(buf));
-    (void)HelloReply::decode(std::span<const std::byte, 16>(buf.data(), 16));
+    (void)HelloReply::decode(std::span<const std::byte, 24>(buf.data(), 24));
     (void)Control::decode(std::span<const std::byte, 24>(buf.data(), 24));
   }
 }
@@ -124,8 +124,10 @@ TEST(Protocol, ControlAndReplyRoundTrip) {
   HelloReply r;
   r.code = ReplyCode::bad_checkphrase;
   r.next_seq = 5;
+  r.receiver_id = 0xabcdef0123456789ULL;
   auto rb = HelloReply::decode(view(r.encode()));
   ASSERT_TRUE(rb);
+  EXPECT_EQ(rb->receiver_id, r.receiver_id);
   EXPECT_EQ(rb->code, ReplyCode::bad_checkphrase);
   EXPECT_EQ(rb->next_seq, 5u);
 }

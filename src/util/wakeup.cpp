@@ -8,15 +8,16 @@
 namespace vmp {
 
 asio::awaitable<void> Wakeup::wait(std::chrono::steady_clock::duration timeout) {
-  if (!pending_) {
-    timer_.expires_after(timeout);
-    co_await timer_.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  auto state = state_;  // the owner may go away while we wait
+  if (!state->pending) {
+    state->timer.expires_after(timeout);
+    co_await state->timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   }
-  pending_ = false;
-  // notify() also cancels the timer; only a cancellation from outside (the other branch of an
-  // awaitable `||` finished) ends the waiting coroutine.
-  auto state = co_await asio::this_coro::cancellation_state;
-  if (state.cancelled() != asio::cancellation_type::none) {
+  state->pending = false;
+  // notify() also cancels the timer; only a cancellation from outside (the other branch of a
+  // parallel group finished) ends the waiting coroutine.
+  auto cancel = co_await asio::this_coro::cancellation_state;
+  if (cancel.cancelled() != asio::cancellation_type::none) {
     throw std::system_error(std::make_error_code(std::errc::operation_canceled));
   }
 }

@@ -42,6 +42,8 @@ class Observers {
       log_.error(e.what());
     }
   }
+  // Stops serving before the engine it observes is destroyed (a late scrape would read it).
+  void detach() { exporter_.reset(); }
   EngineHooks hooks() const {
     return {true, [this](const Stats& s) { write_json(s); }};
   }
@@ -50,6 +52,11 @@ class Observers {
   const Config& cfg_;
   Logger& log_;
   std::optional<metrics::Exporter> exporter_;
+};
+
+struct DetachOnExit {
+  Observers& observers;
+  ~DetachOnExit() { observers.detach(); }
 };
 
 int fail(Logger& log, ExitCode code, const std::string& message) {
@@ -78,6 +85,7 @@ int run_rx(const Config& cfg, Logger& log) {
   } catch (const std::exception& e) {
     return fail(log, ExitCode::network, e.what());
   }
+  const DetachOnExit detach{observers};
   log.info(1, "listening on port " + std::to_string(rx->port()));
   const auto code = rx->run(STDOUT_FILENO);
   observers.write_json(rx->snapshot());
@@ -88,6 +96,7 @@ int run_rx(const Config& cfg, Logger& log) {
 int run_tx(const Config& cfg, Logger& log) {
   Observers observers(cfg, log);
   Transmitter tx(cfg.tx, log, observers.hooks());
+  const DetachOnExit detach{observers};
   std::unique_ptr<tuner::Tuner> tuner;
   try {
     observers.attach(tx);

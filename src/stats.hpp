@@ -27,6 +27,7 @@ struct TcpInfoSample {
   std::uint32_t cwnd_segments = 0;
   std::uint32_t mss_bytes = 0;
   std::uint64_t total_retrans_segments = 0;  // cumulative over the socket's life
+  std::uint64_t bytes_acked = 0;             // tcpi_bytes_acked: over the socket's life
   double delivery_rate_bytes_per_second = 0;
   double pacing_rate_bytes_per_second = 0;
   std::string congestion;  // algorithm in use on this socket
@@ -41,6 +42,9 @@ struct LegStats {
   std::uint64_t frames = 0;         // data frames sent / received
   std::uint64_t resent_frames = 0;  // frames this leg carried that had been sent before (tx)
   std::uint64_t reconnects = 0;     // times this slot re-established a connection after a loss
+  // tx: bytes the peer's TCP acknowledged on this slot, over all its connections (sampled
+  // every 200 ms). Unlike receiver confirmations it does not lag by the window.
+  std::uint64_t tcp_acked_bytes = 0;
   TcpInfoSample tcp;
 };
 
@@ -70,6 +74,9 @@ struct Stats {
   std::uint64_t bytes_in = 0;
   // tx: bytes the receiver confirmed written; rx: bytes written to stdout.
   std::uint64_t bytes_out = 0;
+  // tx: sum of the legs' tcp_acked_bytes: what the network delivered, as soon as it did
+  // (bytes_out trails it by up to a window). The tuner scores genomes by its rate.
+  std::uint64_t tcp_acked_bytes = 0;
   std::uint64_t frames = 0;
   std::uint64_t resent_frames = 0;         // tx: resends; rx: duplicates dropped
   std::uint64_t reconnects = 0;            // sum over legs

@@ -1,9 +1,12 @@
 #include "tx/source_reader.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -12,6 +15,22 @@ namespace {
 
 // How long a partly filled frame waits for more input before it is sent as it is.
 constexpr int kFlushAfterMs = 5;
+
+std::string errno_text(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
+
+// Stdin's current offset when its bytes can go out with sendfile: a regular file that reports
+// a size. (A shell may hand us a file already partly read; we start where it left off.)
+std::optional<std::uint64_t> zero_copy_start(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) return std::nullopt;
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || (flags & O_ACCMODE) == O_WRONLY) return std::nullopt;  // read() will say why
+  const off_t pos = ::lseek(fd, 0, SEEK_CUR);
+  if (pos < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(pos);
+}
 
 }  // namespace
 
@@ -32,7 +51,44 @@ SourceReader::Wait SourceReader::wait_readable(int timeout_ms) {
   }
 }
 
+std::variant<std::uint64_t, SourceReader::Result> SourceReader::file_bytes_left() const {
+  struct stat st {};
+  if (::fstat(opts_.fd, &st) != 0) return Result{false, errno_text("examining stdin")};
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  // Frames already queued name bytes up to file_pos_: a shorter file cannot deliver them.
+  if (size < *file_pos_)
+    return Result{false, "stdin (a file) became shorter while it was being sent"};
+  return size - *file_pos_;
+}
+
+std::optional<SourceReader::Result> SourceReader::fill_buffered(OutFrame& frame,
+                                                                std::uint32_t frame_bytes,
+                                                                bool& eof) {
+  frame.payload = pool_.get(frame_bytes);
+  std::size_t filled = 0;
+  // Fill the frame; a short read followed by a quiet producer sends what we have.
+  while (filled < frame_bytes) {
+    const bool partial = filled > 0;
+    const auto w = wait_readable(partial ? kFlushAfterMs : -1);
+    if (w == Wait::stopped) return std::nullopt;
+    if (w == Wait::timeout) break;
+    if (w == Wait::error) return Result{false, errno_text("polling stdin")};
+    ssize_t n = ::read(opts_.fd, frame.payload.data() + filled, frame_bytes - filled);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) return Result{false, errno_text("reading stdin")};
+    if (n == 0) {
+      eof = true;
+      break;
+    }
+    filled += static_cast<std::size_t>(n);
+    bytes_.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+  }
+  frame.header.length = static_cast<std::uint32_t>(filled);
+  return Result{};
+}
+
 SourceReader::Result SourceReader::run() {
+  if (opts_.zero_copy && !opts_.checksums) file_pos_ = zero_copy_start(opts_.fd);
   std::uint64_t seq = 0;
   std::uint64_t offset = 0;
   bool eof = false;
@@ -40,35 +96,38 @@ SourceReader::Result SourceReader::run() {
     const std::uint32_t frame_bytes = opts_.frame_bytes();
     if (!queue_.wait_for_room(frame_bytes)) return {};  // stopped
     auto frame = std::make_shared<OutFrame>();
-    frame->payload = pool_.get(frame_bytes);
-    std::size_t filled = 0;
-    // Fill the frame; a short read followed by a quiet producer sends what we have.
-    while (filled < frame_bytes) {
-      const bool partial = filled > 0;
-      const auto w = wait_readable(partial ? kFlushAfterMs : -1);
-      if (w == Wait::stopped) return {};
-      if (w == Wait::timeout) break;
-      if (w == Wait::error) return {false, std::string("polling stdin: ") + std::strerror(errno)};
-      ssize_t n = ::read(opts_.fd, frame->payload.data() + filled, frame_bytes - filled);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (n < 0) return {false, std::string("reading stdin: ") + std::strerror(errno)};
-      if (n == 0) {
-        eof = true;
-        break;
-      }
-      filled += static_cast<std::size_t>(n);
-      bytes_.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
-    }
     auto& h = frame->header;
+    std::uint64_t left = 0;
+    if (file_pos_) {
+      auto l = file_bytes_left();
+      if (auto* err = std::get_if<Result>(&l)) return *err;
+      left = std::get<std::uint64_t>(l);
+    }
+    if (left > 0) {
+      h.length = static_cast<std::uint32_t>(std::min<std::uint64_t>(left, frame_bytes));
+      frame->file = FileSpan{opts_.fd, *file_pos_};
+      *file_pos_ += h.length;
+      bytes_.fetch_add(h.length, std::memory_order_relaxed);
+    } else {
+      if (file_pos_) {
+        // The reported end: read() has the last word, from where the file frames stopped
+        // (this also leaves stdin's offset at the end, as a reader would).
+        if (::lseek(opts_.fd, static_cast<off_t>(*file_pos_), SEEK_SET) < 0)
+          return {false, errno_text("seeking stdin")};
+        file_pos_.reset();
+      }
+      auto filled = fill_buffered(*frame, frame_bytes, eof);
+      if (!filled) return {};  // stopped
+      if (!filled->ok) return *filled;
+    }
     h.seq = seq++;
     h.offset = offset;
-    h.length = static_cast<std::uint32_t>(filled);
     if (eof) h.flags |= static_cast<std::uint8_t>(wire::FrameFlag::last);
     if (opts_.checksums) {
       h.flags |= static_cast<std::uint8_t>(wire::FrameFlag::checksum);
-      h.checksum = XXH3_64bits(frame->payload.data(), filled);
+      h.checksum = XXH3_64bits(frame->payload.data(), h.length);
     }
-    offset += filled;
+    offset += h.length;
     frames_.fetch_add(1, std::memory_order_relaxed);
     queue_.push(std::move(frame));
   }

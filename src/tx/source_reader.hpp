@@ -2,13 +2,19 @@
 // room before each, and pushes them to the SendQueue. Runs on its own thread so a slow disk
 // or producer never stalls the sockets. A partially filled frame is sent once the producer
 // pauses (no data for kFlushAfter), so an interactive or slow source is not held back.
+// When stdin is a regular file, frames are not read at all: they name a span of the file and
+// the legs send it with sendfile(2) (zero-copy). The file's reported size decides how far that
+// goes; past it, ordinary reads take over, so a file that grows or lies about its size
+// (procfs) is still carried to its real end.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <variant>
 
 #include "tx/send_queue.hpp"
 #include "util/buffer_pool.hpp"
@@ -20,7 +26,8 @@ class SourceReader {
  public:
   struct Options {
     int fd = 0;
-    bool checksums = false;
+    bool checksums = false;  // frames are hashed, so they are read (never zero-copy)
+    bool zero_copy = true;   // send a regular file's bytes with sendfile
     std::function<std::uint32_t()> frame_bytes;  // read for every frame (knob may change)
   };
   struct Result {
@@ -41,6 +48,11 @@ class SourceReader {
  private:
   enum class Wait { ready, timeout, stopped, error };
   Wait wait_readable(int timeout_ms);
+  // Fills frame->payload from read(); sets eof at end of input. Empty optional: stopped.
+  std::optional<Result> fill_buffered(OutFrame& frame, std::uint32_t frame_bytes, bool& eof);
+  // Bytes of stdin's file past file_pos_ by its reported size (0: its end); an error when
+  // the size cannot be read or the file shrank below what earlier frames refer to.
+  std::variant<std::uint64_t, Result> file_bytes_left() const;
 
   Options opts_;
   SendQueue& queue_;
@@ -49,6 +61,7 @@ class SourceReader {
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::uint64_t> frames_{0};
   std::atomic<std::int64_t> stall_ns_{0};
+  std::optional<std::uint64_t> file_pos_;  // set while frames are sent from the file
 };
 
 }  // namespace vmp

@@ -55,6 +55,7 @@ ExitCode Transmitter::run(int in_fd) {
   SourceReader::Options ropts;
   ropts.fd = in_fd;
   ropts.checksums = cfg_.checksums;
+  ropts.zero_copy = cfg_.zero_copy;
   ropts.frame_bytes = [this] {
     std::lock_guard lock(mutex_);
     return knobs_.frame_bytes;
@@ -249,8 +250,7 @@ void Transmitter::reshape_legs() {
 
 asio::awaitable<void> Transmitter::tick_loop() {
   asio::steady_timer timer(io_);
-  auto next_sample = std::chrono::steady_clock::now();
-  auto next_progress = next_sample;
+  auto next_progress = std::chrono::steady_clock::now();
   while (!finished()) {
     timer.expires_after(kTick);
     co_await timer.async_wait(nothrow);
@@ -265,11 +265,9 @@ asio::awaitable<void> Transmitter::tick_loop() {
         const auto state = leg->stats().state;
         any_up = any_up || state == LegState::up || state == LegState::draining;
       }
-      if (now >= next_sample) {
-        for (auto& leg : legs_) leg->sample_tcp();
-      }
+      // Every tick: the tuner's meter reads the acked-byte counts at this resolution.
+      for (auto& leg : legs_) leg->sample_tcp();
     }
-    if (now >= next_sample) next_sample = now + 1s;
     for (auto link : probes) asio::co_spawn(io_, probe(link), asio::detached);
     if (any_up) {
       last_leg_up_ = now;
@@ -341,6 +339,7 @@ Stats Transmitter::snapshot() const {
     auto ls = leg->stats();
     s.resent_frames += ls.resent_frames;
     s.reconnects += ls.reconnects;
+    s.tcp_acked_bytes += ls.tcp_acked_bytes;
     if (ls.link_index < s.links.size() && !ls.link.empty()) {
       if (ls.state == LegState::up) ++s.links[ls.link_index].legs_up;
     }

@@ -15,6 +15,7 @@ struct TxConfig {
   std::vector<Target> targets;  // preference order
   Knobs knobs;
   bool checksums = false;
+  bool zero_copy = true;    // a regular-file stdin goes out with sendfile (see SourceReader)
   std::uint32_t chaos = 0;  // reset the leg that sends every chaos-th frame; 0 = off
   wire::Checkphrase checkphrase{};
   std::chrono::seconds outage_timeout{3600};

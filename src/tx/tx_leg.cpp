@@ -8,6 +8,7 @@
 #include <random>
 
 #include "tx/dialer.hpp"
+#include "tx/frame_sender.hpp"
 #include "tx/transmitter.hpp"
 #include "util/exception_text.hpp"
 #include "util/race.hpp"
@@ -49,6 +50,7 @@ void TxLeg::sample_tcp() {
   if (!socket_ || !socket_->is_open()) return;
   auto sample = sample_tcp_info(socket_->native_handle());
   std::lock_guard lock(mutex_);
+  if (sample.valid) stats_.tcp_acked_bytes = acked_before_ + sample.bytes_acked;
   stats_.tcp = std::move(sample);
 }
 
@@ -78,14 +80,21 @@ asio::awaitable<void> TxLeg::run() {
     if (!co_await connect(*link)) continue;
     try {
       co_await race(send_loop(), ack_loop());
+    } catch (const SourceError& e) {
+      tx_.finish(ExitCode::source, e.what());
     } catch (const std::exception& e) {
       if (!tx_.finished()) {
         tx_.log_.info(1, "leg " + std::to_string(slot_) + " to " + tx_.target(*link).label() +
                              " lost: " + exception_text(e));
       }
     }
+    sample_tcp();  // the last count of this connection before it goes
     kill();
     socket_.reset();
+    {
+      std::lock_guard lock(mutex_);
+      acked_before_ = stats_.tcp_acked_bytes;
+    }
     const auto requeued = tx_.queue_.requeue(slot_);
     set_state(LegState::down);
     if (requeued > 0) {
@@ -138,6 +147,7 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
   }
   socket_ = std::move(result.socket);
   link_ = link;
+  apply_live_tuning(tx_.socket_tuning());  // now that the path's RTT is known (default cc)
   tx_.queue_.on_ack(result.reply.next_seq);
   tx_.link_up(link);
   {
@@ -166,10 +176,7 @@ asio::awaitable<void> TxLeg::send_loop() {
       continue;
     }
     const auto& frame = *taken->frame;
-    const auto header = frame.header.encode();
-    const std::array<asio::const_buffer, 2> bufs{
-        asio::buffer(header), asio::buffer(frame.payload.data(), frame.header.length)};
-    co_await asio::async_write(*socket_, bufs, asio::use_awaitable);
+    co_await send_frame(*socket_, frame);
     tx_.link_bytes_[*link_] += frame.header.length;
     {
       std::lock_guard lock(mutex_);

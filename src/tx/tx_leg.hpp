@@ -60,6 +60,7 @@ class TxLeg {
 
   mutable std::mutex mutex_;  // guards the fields snapshot() copies
   LegStats stats_;
+  std::uint64_t acked_before_ = 0;  // tcp_acked_bytes of this slot's earlier connections
 };
 
 }  // namespace vmp

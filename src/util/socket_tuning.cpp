@@ -4,9 +4,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+
+#include "knobs.hpp"
 
 namespace vmp {
 namespace {
@@ -25,6 +28,27 @@ std::string system_congestion_control() {
   return name;
 }
 
+// Below this smoothed RTT a path is a LAN or loopback.
+constexpr unsigned kLanRttMicros = 1000;
+
+// The algorithm an empty congestion knob stands for on this socket: the system default, except
+// that bbr on a sub-millisecond path (loopback, LAN) becomes cubic. There bbr's pacing buys
+// nothing (no deep queue to keep empty) and its per-packet timers cost about a third of
+// loopback throughput (tests/bench/loopback_bench.sh). Before connect the RTT is unknown (0)
+// and the default stands; TxLeg re-applies the knobs once the leg is up.
+std::string default_congestion(int fd) {
+  std::string cc = system_congestion_control();
+  if (cc != "bbr") return cc;
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return cc;
+  if (info.tcpi_rtt == 0 || info.tcpi_rtt >= kLanRttMicros) return cc;
+  const auto offered = available_congestion_controls();
+  const bool has_cubic = std::find(offered.begin(), offered.end(), "cubic") != offered.end();
+  if (has_cubic) cc.assign("cubic");
+  return cc;
+}
+
 }  // namespace
 
 std::string apply_live_tuning(int fd, const SocketTuning& t) {
@@ -38,8 +62,8 @@ std::string apply_live_tuning(int fd, const SocketTuning& t) {
   if (t.rcvbuf_bytes != 0) {
     keep_first(set_int(fd, SOL_SOCKET, SO_RCVBUF, static_cast<int>(t.rcvbuf_bytes), "SO_RCVBUF"));
   }
-  // A socket's algorithm cannot be "unset": an empty knob means the system default, named.
-  const std::string cc = t.congestion.empty() ? system_congestion_control() : t.congestion;
+  // A socket's algorithm cannot be "unset": an empty knob means the default, named.
+  const std::string cc = t.congestion.empty() ? default_congestion(fd) : t.congestion;
   if (!cc.empty() && ::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc.data(),
                                   static_cast<socklen_t>(cc.size())) != 0) {
     keep_first("TCP_CONGESTION " + cc + ": " + std::strerror(errno));
@@ -75,6 +99,7 @@ TcpInfoSample sample_tcp_info(int fd) {
   s.cwnd_segments = info.tcpi_snd_cwnd;
   s.mss_bytes = info.tcpi_snd_mss;
   s.total_retrans_segments = info.tcpi_total_retrans;
+  s.bytes_acked = info.tcpi_bytes_acked;
   s.delivery_rate_bytes_per_second = static_cast<double>(info.tcpi_delivery_rate);
   s.pacing_rate_bytes_per_second = static_cast<double>(info.tcpi_pacing_rate);
   char cc[16] = {};  // TCP_CA_NAME_MAX

@@ -1,0 +1,81 @@
+#include "tx/frame_sender.hpp"
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+
+namespace vmp {
+namespace {
+
+std::system_error errno_error() {
+  return std::system_error(errno, std::generic_category());
+}
+
+// sendfile's errors that are about the file, not the socket.
+bool is_file_error(int e) {
+  return e == EIO || e == EBADF || e == EINVAL || e == EOVERFLOW || e == ESPIPE;
+}
+
+asio::awaitable<void> wait_writable(asio::ip::tcp::socket& socket) {
+  co_await socket.async_wait(asio::ip::tcp::socket::wait_write, asio::use_awaitable);
+}
+
+asio::awaitable<void> send_header_more(
+    asio::ip::tcp::socket& socket, const std::array<std::byte, wire::FrameHeader::kSize>& header) {
+  std::size_t sent = 0;
+  while (sent < header.size()) {
+    const ssize_t n = ::send(socket.native_handle(), header.data() + sent, header.size() - sent,
+                             MSG_MORE | MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      co_await wait_writable(socket);
+    } else if (errno != EINTR) {
+      throw errno_error();
+    }
+  }
+}
+
+asio::awaitable<void> send_file_payload(asio::ip::tcp::socket& socket, const FileSpan& file,
+                                        std::size_t length) {
+  auto offset = static_cast<off_t>(file.offset);
+  std::size_t left = length;
+  while (left > 0) {
+    const ssize_t n = ::sendfile(socket.native_handle(), file.fd, &offset, left);
+    if (n > 0) {
+      left -= static_cast<std::size_t>(n);
+    } else if (n == 0) {
+      throw SourceError("stdin (a file) became shorter while it was being sent");
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      co_await wait_writable(socket);
+    } else if (is_file_error(errno)) {
+      throw SourceError(std::string("reading stdin: ") + std::strerror(errno));
+    } else if (errno != EINTR) {
+      throw errno_error();
+    }
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> send_frame(asio::ip::tcp::socket& socket, const OutFrame& frame) {
+  const auto header = frame.header.encode();
+  if (!frame.file) {
+    const std::array<asio::const_buffer, 2> bufs{
+        asio::buffer(header), asio::buffer(frame.payload.data(), frame.header.length)};
+    co_await asio::async_write(socket, bufs, asio::use_awaitable);
+    co_return;
+  }
+  // Raw non-blocking calls beside Asio's reactor, as in Asio's own sendfile example.
+  if (!socket.native_non_blocking()) socket.native_non_blocking(true);
+  co_await send_header_more(socket, header);
+  co_await send_file_payload(socket, *frame.file, frame.header.length);
+}
+
+}  // namespace vmp

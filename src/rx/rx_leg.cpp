@@ -50,9 +50,10 @@ LegStats RxLeg::stats() const {
 }
 
 void RxLeg::sample_tcp() {
-  auto sample = sample_tcp_info(socket_.native_handle());
+  // Called from the receiver's tick on another thread: the lock keeps the descriptor open.
   std::lock_guard lock(mutex_);
-  stats_.tcp = std::move(sample);
+  if (!socket_.is_open()) return;
+  stats_.tcp = sample_tcp_info(socket_.native_handle());
 }
 
 asio::awaitable<void> RxLeg::run() {
@@ -63,6 +64,7 @@ asio::awaitable<void> RxLeg::run() {
   } catch (const std::exception& e) {
     rx_.log_.info(1, "leg " + std::to_string(stats_.id) + " closed: " + exception_text(e));
   }
+  std::lock_guard lock(mutex_);  // sample_tcp() may be reading the descriptor
   asio::error_code ignored;
   socket_.close(ignored);
 }

@@ -31,7 +31,7 @@ class RxLeg {
   Receiver& rx_;
   asio::ip::tcp::socket socket_;
   Wakeup wakeup_;
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;  // guards stats_, and the socket against close vs sample_tcp
   LegStats stats_;
 };
 

@@ -56,18 +56,25 @@ command -v mbuffer >/dev/null &&
   add "mbuffer" "mbuffer -q -I 127.0.0.1:PORT -m 64M" "mbuffer -q -O 127.0.0.1:PORT -m 64M"
 
 echo "Loopback, ${size_mb} MB page-cached file -> /dev/null, median of $runs runs, $(nproc) cores, $(uname -r)"
+echo "(runs interleave the tools, so a slow spell of a shared host hits them all alike)"
 echo
-echo "| tool | MB/s | CPU s per GB |"
-echo "|---|---:|---:|"
-for name in "${names[@]}"; do
-  : >"$work/secs"
-  : >"$work/cpus"
-  for _ in $(seq "$runs"); do
+for i in "${!names[@]}"; do : >"$work/secs.$i"; : >"$work/cpus.$i"; done
+for _ in $(seq "$runs"); do
+  for i in "${!names[@]}"; do
+    name=${names[$i]}
     read -r secs cpu < <(run_one "$name" "${rx[$name]}" "${tx[$name]}")
-    echo "$secs" >>"$work/secs"
-    echo "$cpu" >>"$work/cpus"
+    echo "$secs" >>"$work/secs.$i"
+    echo "$cpu" >>"$work/cpus.$i"
   done
-  s=$(median <"$work/secs")
-  c=$(median <"$work/cpus")
-  printf '| %s | %.0f | %.2f |\n' "$name" "$(echo "$size_mb / $s" | bc -l)" "$(echo "$c * 1000 / $size_mb" | bc -l)"
+done
+echo "| tool | MB/s (median) | min | max | CPU s per GB |"
+echo "|---|---:|---:|---:|---:|"
+for i in "${!names[@]}"; do
+  s=$(median <"$work/secs.$i")
+  c=$(median <"$work/cpus.$i")
+  slow=$(sort -n "$work/secs.$i" | tail -1)
+  fast=$(sort -n "$work/secs.$i" | head -1)
+  printf '| %s | %.0f | %.0f | %.0f | %.2f |\n' "${names[$i]}" "$(echo "$size_mb / $s" | bc -l)" \
+    "$(echo "$size_mb / $slow" | bc -l)" "$(echo "$size_mb / $fast" | bc -l)" \
+    "$(echo "$c * 1000 / $size_mb" | bc -l)"
 done

@@ -107,7 +107,7 @@ cxxopts::Options make_options() {
   o.add_options("transfer")
     ("threads", "legs (TCP connections) in total, 1-64 [4]", cxxopts::value<std::uint32_t>(), "N")
     ("checksum", "checksum every frame (XXH3); rx: require it")
-    ("no-zero-copy", "tx: read a regular-file stdin instead of sending it with sendfile")
+    ("no-zero-copy", "copy data through memory: no sendfile from a regular-file stdin (tx), no splice to stdout (rx)")
     ("chaos", "reset the leg that sends every N-th frame (testing)", cxxopts::value<std::uint32_t>(), "N")
     ("checkphrase", "shared phrase of up to 4 bytes, must match on both sides [yoda]",
      cxxopts::value<std::string>(), "WORD")
@@ -184,7 +184,7 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
   }
   c.tx.progress = c.rx.progress = r.count("progress") > 0;
   c.tx.checksums = c.rx.require_checksums = r.count("checksum") > 0;
-  c.tx.zero_copy = r.count("no-zero-copy") == 0;
+  c.tx.zero_copy = c.rx.zero_copy = r.count("no-zero-copy") == 0;
   if (r.count("metrics")) c.metrics = r["metrics"].as<std::string>();
   if (r.count("stats-json")) c.stats_json = r["stats-json"].as<std::string>();
 

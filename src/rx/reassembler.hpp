@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "util/buffer_pool.hpp"
+#include "util/pipe_pool.hpp"
 
 namespace vmp {
 
@@ -19,6 +20,9 @@ struct InFrame {
   std::uint64_t offset = 0;
   std::uint32_t length = 0;
   bool last = false;
+  // The first pipe.held payload bytes wait in a pipe (spliced from the socket, zero-copy);
+  // the remaining length - pipe.held bytes are in `payload`.
+  Pipe pipe;
   Buffer payload;
 };
 

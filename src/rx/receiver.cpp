@@ -33,6 +33,10 @@ constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 // After the stdout failed, how long to keep legs open so the abort reaches the transmitter.
 constexpr auto kAbortLinger = 5s;
+// Frames waiting in pipes at once (zero-copy), and the room asked for each: 32 MiB, half the
+// kernel's default per-user budget for pipe pages (fs.pipe-user-pages-soft).
+constexpr std::size_t kMaxPipes = 32;
+constexpr std::size_t kPipeBytes = 1 * MiB;
 // Extra patience on top of the transmitter's announced outage timeout.
 constexpr auto kOutageGrace = 30s;
 
@@ -99,6 +103,9 @@ Receiver::~Receiver() {
 }
 
 ExitCode Receiver::run(int out_fd) {
+  if (cfg_.zero_copy && SinkWriter::accepts_splice(out_fd)) {
+    pipes_ = std::make_unique<PipePool>(kMaxPipes, kPipeBytes);
+  }
   writer_ = std::make_unique<SinkWriter>(
       out_fd, frames_,
       SinkWriter::Callbacks{[this](const SinkWriter::Progress& p) { on_writer_progress(p); },

@@ -29,6 +29,7 @@
 #include "util/exit_code.hpp"
 #include "util/logger.hpp"
 #include "util/outcome.hpp"
+#include "util/pipe_pool.hpp"
 
 namespace vmp {
 
@@ -67,6 +68,9 @@ class Receiver final : public StatsSource {
   asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   BufferPool pool_;
+  // Set when stdout takes spliced pages; declared before frames_ so that it outlives the
+  // frames holding its pipes.
+  std::unique_ptr<PipePool> pipes_;
   Reassembler frames_;
   std::unique_ptr<SinkWriter> writer_;
 

@@ -21,6 +21,7 @@ struct RxConfig {
   // After completion: how long to wait for the transmitter to close its legs.
   std::chrono::seconds linger{30};
   std::uint32_t rcvbuf_bytes = 0;
+  bool zero_copy = true;  // splice frames to stdout when it allows (see util/pipe_pool.hpp)
   // Threads running the legs. Receiving is one copy per byte out of the kernel; on a fast
   // path one core cannot keep up with several legs, so legs are spread over the cores.
   unsigned io_threads = 0;  // 0 = one per core, at most 4

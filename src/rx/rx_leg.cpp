@@ -7,6 +7,7 @@
 #include <asio/write.hpp>
 
 #include "rx/receiver.hpp"
+#include "rx/socket_splice.hpp"
 #include "util/exception_text.hpp"
 #include "util/race.hpp"
 #include "util/socket_tuning.hpp"
@@ -80,11 +81,21 @@ asio::awaitable<void> RxLeg::read_loop() {
     frame.offset = header->offset;
     frame.length = header->length;
     frame.last = header->has(wire::FrameFlag::last);
-    frame.payload = rx_.pool_.get(header->length);
-    co_await asio::async_read(socket_, asio::buffer(frame.payload.data(), header->length),
-                              asio::use_awaitable);
-    if (header->has(wire::FrameFlag::checksum) &&
-        XXH3_64bits(frame.payload.data(), header->length) != header->checksum) {
+    const bool checksummed = header->has(wire::FrameFlag::checksum);
+    std::size_t spliced = 0;
+    // A checksummed frame must pass through our memory to be hashed; others, when stdout
+    // takes spliced pages, stay in the kernel (when a pipe is free).
+    if (!checksummed && rx_.pipes_ && header->length > 0) {
+      frame.pipe = rx_.pipes_->get();
+      if (frame.pipe) spliced = co_await splice_from_socket(socket_, frame.pipe, header->length);
+    }
+    const std::size_t rest = header->length - spliced;
+    if (rest > 0 || spliced == 0) {
+      frame.payload = rx_.pool_.get(rest);
+      co_await asio::async_read(socket_, asio::buffer(frame.payload.data(), rest),
+                                asio::use_awaitable);
+    }
+    if (checksummed && XXH3_64bits(frame.payload.data(), header->length) != header->checksum) {
       // Dropping the leg makes the transmitter resend the frame on another one.
       throw LegError("checksum mismatch on frame " + std::to_string(header->seq));
     }

@@ -1,5 +1,6 @@
 // The dedicated stdout writer: takes frames in order from the Reassembler and writes them
-// with plain write(2) (no user-space buffering, so "written" means handed to the kernel). After
+// with plain write(2), or splice(2) for the part of a frame that waits in a pipe (no
+// user-space buffering either way, so "written" means handed to the kernel). After
 // the last frame, a regular-file stdout is fdatasync'ed before completion is reported, so
 // "the transmitter exited 0" means the bytes are on disk.
 #pragma once
@@ -30,17 +31,25 @@ class SinkWriter {
 
   void run();  // until the last frame, an error, or the reassembler is closed
 
+  // Whether stdout takes spliced pages: a pipe, a socket, a regular file not in append mode
+  // (splice refuses O_APPEND) or /dev/null. Frames go to pipes only then.
+  static bool accepts_splice(int fd);
+
   std::uint64_t bytes_written() const { return bytes_.load(std::memory_order_relaxed); }
   double stall_seconds() const { return stall_ns_.load(std::memory_order_relaxed) / 1e9; }
 
  private:
+  bool write_frame(InFrame& frame);
   bool write_all(const std::byte* data, std::size_t len);
+  bool splice_all(Pipe& pipe);
+  bool copy_out(Pipe& pipe);  // when splice turns out unsupported after all
 
   int fd_;
   Reassembler& frames_;
   Callbacks cb_;
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::int64_t> stall_ns_{0};
+  bool splice_works_ = true;
 };
 
 }  // namespace vmp

@@ -22,8 +22,8 @@ void SendQueue::push(OutFramePtr frame) {
   const auto seq = frame->header.seq;
   held_bytes_ += frame->header.length;
   if (entries_.empty()) base_seq_ = seq;
-  entries_.push_back({std::move(frame), std::nullopt, 0});
-  pending_.insert(seq);
+  entries_.push_back({std::move(frame), std::nullopt, 0, {}});
+  make_pending_locked(entries_.back());
   hand_out_locked();
 }
 
@@ -44,18 +44,41 @@ SendQueue::Entry* SendQueue::entry(std::uint64_t seq) {
   return &entries_[seq - base_seq_];
 }
 
-std::optional<SendQueue::Taken> SendQueue::take(std::uint32_t leg) {
+void SendQueue::make_pending_locked(Entry& e) {
+  e.leg.reset();
+  e.pending_since = std::chrono::steady_clock::now();
+  pending_.insert(e.frame->header.seq);
+  pending_bytes_ += e.frame->header.length;
+}
+
+SendQueue::Entry& SendQueue::take_pending_locked() {
+  Entry& e = *entry(*pending_.begin());
+  pending_.erase(pending_.begin());
+  pending_bytes_ -= e.frame->header.length;
+  return e;
+}
+
+bool SendQueue::may_take_locked(std::uint32_t preference) const {
+  if (pending_.empty()) return false;
+  const bool preferred = std::all_of(live_legs_.begin(), live_legs_.end(),
+                                     [&](const auto& l) { return l.second >= preference; });
+  if (preferred) return true;
+  const std::uint64_t backlog = std::min<std::uint64_t>(4ull << 20, window_bytes_ / 4);
+  if (pending_bytes_ >= backlog) return true;
+  const auto& oldest = entries_[*pending_.begin() - base_seq_];
+  return std::chrono::steady_clock::now() - oldest.pending_since >= kSpillAfter;
+}
+
+std::optional<SendQueue::Taken> SendQueue::take(std::uint32_t leg, std::uint32_t preference) {
   std::lock_guard lock(mutex_);
+  live_legs_[leg] = preference;
   Entry* e = nullptr;
   if (auto it = handoff_.find(leg); it != handoff_.end()) {
     e = entry(it->second);
     handoff_.erase(it);
     if (e && e->leg != leg) e = nullptr;  // acked or requeued meanwhile
   }
-  if (!e && !pending_.empty()) {
-    e = entry(*pending_.begin());
-    pending_.erase(pending_.begin());
-  }
+  if (!e && may_take_locked(preference)) e = &take_pending_locked();
   if (!e) return std::nullopt;
   e->leg = leg;
   const bool resend = e->sends++ > 0;
@@ -66,6 +89,7 @@ void SendQueue::wait_for_work(std::uint32_t leg, std::uint32_t preference, Wakeu
   std::lock_guard lock(mutex_);
   std::erase_if(waiters_, [leg](const Waiter& w) { return w.leg == leg; });
   waiters_.push_back({preference, leg, wakeup});
+  live_legs_[leg] = preference;
   hand_out_locked();
 }
 
@@ -80,10 +104,10 @@ void SendQueue::hand_out_locked() {
         std::min_element(waiters_.begin(), waiters_.end(), [](const auto& a, const auto& b) {
           return std::tie(a.preference, a.leg) < std::tie(b.preference, b.leg);
         });
-    const auto seq = *pending_.begin();
-    pending_.erase(pending_.begin());
-    entry(seq)->leg = best->leg;
-    handoff_[best->leg] = seq;
+    if (!may_take_locked(best->preference)) return;  // the preferred legs will take it
+    Entry& e = take_pending_locked();
+    e.leg = best->leg;
+    handoff_[best->leg] = e.frame->header.seq;
     best->wakeup->notify();
     waiters_.erase(best);
   }
@@ -92,12 +116,12 @@ void SendQueue::hand_out_locked() {
 std::size_t SendQueue::requeue(std::uint32_t leg) {
   std::lock_guard lock(mutex_);
   handoff_.erase(leg);
+  live_legs_.erase(leg);
   std::erase_if(waiters_, [leg](const Waiter& w) { return w.leg == leg; });
   std::size_t n = 0;
   for (auto& e : entries_) {
     if (e.leg == leg) {
-      e.leg.reset();
-      pending_.insert(e.frame->header.seq);
+      make_pending_locked(e);
       ++n;
     }
   }
@@ -116,7 +140,7 @@ void SendQueue::on_ack(std::uint64_t next_seq) {
   bool freed = false;
   while (!entries_.empty() && base_seq_ < next_seq) {
     held_bytes_ -= entries_.front().frame->header.length;
-    pending_.erase(base_seq_);
+    if (pending_.erase(base_seq_) > 0) pending_bytes_ -= entries_.front().frame->header.length;
     entries_.pop_front();
     ++base_seq_;
     freed = true;

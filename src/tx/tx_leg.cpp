@@ -168,7 +168,7 @@ asio::awaitable<void> TxLeg::send_loop() {
       co_await drain();
       co_return;
     }
-    auto taken = tx_.queue_.take(slot_);
+    auto taken = tx_.queue_.take(slot_, static_cast<std::uint32_t>(*link_));
     if (!taken) {
       tx_.queue_.wait_for_work(slot_, static_cast<std::uint32_t>(*link_), &wakeup_);
       co_await wakeup_.wait(1s);

@@ -24,8 +24,8 @@ TEST(SendQueue, TakesInOrderAndFreesOnAck) {
   SendQueue q(1000);
   for (std::uint64_t s = 0; s < 3; ++s) q.push(frame(pool, s, 100));
   EXPECT_EQ(q.held_bytes(), 300u);
-  auto a = q.take(0);
-  auto b = q.take(1);
+  auto a = q.take(0, 0);
+  auto b = q.take(1, 0);
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a->frame->header.seq, 0u);
   EXPECT_EQ(b->frame->header.seq, 1u);
@@ -39,29 +39,29 @@ TEST(SendQueue, DeadLegFramesAreResentFirst) {
   BufferPool pool(0);
   SendQueue q(1000);
   for (std::uint64_t s = 0; s < 4; ++s) q.push(frame(pool, s, 10));
-  ASSERT_EQ(q.take(7)->frame->header.seq, 0u);
-  ASSERT_EQ(q.take(8)->frame->header.seq, 1u);
-  ASSERT_EQ(q.take(7)->frame->header.seq, 2u);
+  ASSERT_EQ(q.take(7, 0)->frame->header.seq, 0u);
+  ASSERT_EQ(q.take(8, 0)->frame->header.seq, 1u);
+  ASSERT_EQ(q.take(7, 0)->frame->header.seq, 2u);
   EXPECT_EQ(q.outstanding(7), 2u);
   EXPECT_EQ(q.requeue(7), 2u);
-  auto again = q.take(8);
+  auto again = q.take(8, 0);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->frame->header.seq, 0u);  // lowest first
   EXPECT_TRUE(again->resend);
-  EXPECT_EQ(q.take(8)->frame->header.seq, 2u);
-  EXPECT_EQ(q.take(8)->frame->header.seq, 3u);
-  EXPECT_FALSE(q.take(8));
+  EXPECT_EQ(q.take(8, 0)->frame->header.seq, 2u);
+  EXPECT_EQ(q.take(8, 0)->frame->header.seq, 3u);
+  EXPECT_FALSE(q.take(8, 0));
 }
 
 TEST(SendQueue, AckedFramesAreNotRequeued) {
   BufferPool pool(0);
   SendQueue q(1000);
   for (std::uint64_t s = 0; s < 2; ++s) q.push(frame(pool, s, 10));
-  q.take(1);
-  q.take(1);
+  q.take(1, 0);
+  q.take(1, 0);
   q.on_ack(1);
   EXPECT_EQ(q.requeue(1), 1u);
-  EXPECT_EQ(q.take(2)->frame->header.seq, 1u);
+  EXPECT_EQ(q.take(2, 0)->frame->header.seq, 1u);
 }
 
 TEST(SendQueue, WindowBlocksTheReaderUntilAcked) {
@@ -96,12 +96,46 @@ TEST(SendQueue, IdleLegsOfThePreferredLinkGetWorkFirst) {
   q.wait_for_work(/*leg=*/9, /*preference=*/0, &w_early);
   q.push(frame(pool, 0, 10));
   // Handed to leg 9 (link 0), not to leg 5 which waited longer on link 2.
-  auto t = q.take(9);
+  auto t = q.take(9, 0);
   ASSERT_TRUE(t);
   EXPECT_EQ(t->frame->header.seq, 0u);
-  EXPECT_FALSE(q.take(5));
-  q.push(frame(pool, 1, 10));  // now only leg 5 is idle
-  EXPECT_EQ(q.take(5)->frame->header.seq, 1u);
+  EXPECT_FALSE(q.take(5, 2));
+}
+
+// Leg 9 (link 0) is busy, leg 5 (link 2) idle: a small burst waits for leg 9; a backlog of a
+// quarter window is spill-over and goes to leg 5.
+TEST(SendQueue, LaterLinksTakeOnlySpillOverByBacklog) {
+  BufferPool pool(0);
+  SendQueue q(1000);
+  q.push(frame(pool, 0, 100));
+  ASSERT_TRUE(q.take(9, 0));  // leg 9 is live on link 0, sending frame 0
+  q.push(frame(pool, 1, 100));
+  EXPECT_FALSE(q.take(5, 2));
+  q.push(frame(pool, 2, 100));
+  q.push(frame(pool, 3, 100));  // 300 bytes pending >= 1000 / 4
+  EXPECT_EQ(q.take(5, 2)->frame->header.seq, 1u);
+}
+
+TEST(SendQueue, LaterLinksTakeWorkThatWaitedTooLong) {
+  BufferPool pool(0);
+  SendQueue q(1000);
+  q.push(frame(pool, 0, 10));
+  ASSERT_TRUE(q.take(9, 0));
+  q.push(frame(pool, 1, 10));
+  EXPECT_FALSE(q.take(5, 2));
+  std::this_thread::sleep_for(SendQueue::kSpillAfter + std::chrono::milliseconds(20));
+  EXPECT_EQ(q.take(5, 2)->frame->header.seq, 1u);
+}
+
+TEST(SendQueue, WhenThePreferredLinksLegsAreGoneTheNextLinkIsPreferred) {
+  BufferPool pool(0);
+  SendQueue q(1000);
+  q.push(frame(pool, 0, 10));
+  ASSERT_TRUE(q.take(9, 0));
+  q.push(frame(pool, 1, 10));
+  EXPECT_FALSE(q.take(5, 2));
+  EXPECT_EQ(q.requeue(9), 1u);  // leg 9 died; frame 0 is pending again
+  EXPECT_EQ(q.take(5, 2)->frame->header.seq, 0u);
 }
 
 }  // namespace

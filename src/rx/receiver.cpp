@@ -114,15 +114,18 @@ ExitCode Receiver::run(int out_fd) {
   asio::co_spawn(io_, accept_loop(), asio::detached);
   asio::co_spawn(io_, tick_loop(), asio::detached);
   if (hooks_.handle_signals)
-    asio::co_spawn(io_,
-                   watch_signals(io_, log_, hooks_,
-                                 {[this] { return snapshot(); },
-                                  [this](int sig) {
-                                    finish(ExitCode::interrupted,
-                                           "interrupted by signal " + std::to_string(sig));
-                                  },
-                                  [this] { return finished(); }}),
-                   asio::detached);
+    asio::co_spawn(
+        io_,
+        watch_signals(io_, log_, hooks_,
+                      {[this] { return snapshot(); },
+                       [this](int sig) {
+                         // Tell the transmitter first, or it would retry until
+                         // its outage timeout.
+                         abort_transfer({wire::AbortCode::shutdown, ExitCode::interrupted,
+                                         "interrupted by signal " + std::to_string(sig)});
+                       },
+                       [this] { return finished(); }}),
+        asio::detached);
   // Each connection runs on its own strand, so its coroutines never run concurrently while
   // different legs copy their bytes on different cores. Shared state is behind mutex_.
   std::vector<std::jthread> helpers;
@@ -217,7 +220,7 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket) {
           peer, "belongs to another transfer (session " + std::to_string(hello->session) + ")");
     }
     complete = written_.complete;
-    admitted = !complete && hello->leg != wire::kProbeLeg && !sink_error_;
+    admitted = !complete && hello->leg != wire::kProbeLeg && !abort_;
     if (!session_ && admitted) {
       session_ = hello->session;
       outage_timeout_ = std::chrono::seconds(hello->outage_timeout_seconds);
@@ -259,9 +262,9 @@ wire::Control Receiver::current_ack() const {
   c.next_seq = written_.next_seq;
   c.bytes = written_.bytes;
   c.complete = written_.complete;
-  if (sink_error_) {
+  if (abort_) {
     c.type = wire::ControlType::abort;
-    c.abort = wire::AbortCode::sink_failed;
+    c.abort = abort_->code;
   }
   return c;
 }
@@ -285,13 +288,26 @@ void Receiver::on_writer_progress(const SinkWriter::Progress& p) {
   });
 }
 
+void Receiver::on_cancel(wire::CancelReason reason) {
+  // Exit as the transmitter does, so both ends of a pipeline report the same failure.
+  const ExitCode code = reason == wire::CancelReason::source_failed ? ExitCode::source
+                        : reason == wire::CancelReason::interrupted ? ExitCode::interrupted
+                                                                    : ExitCode::internal;
+  finish(code, "the transmitter cancelled the transfer: " + std::string(wire::describe(reason)));
+}
+
 void Receiver::on_writer_error(const std::string& error) {
+  log_.error(error + "; telling the transmitter and stopping");
+  abort_transfer({wire::AbortCode::sink_failed, ExitCode::sink, error});
+}
+
+void Receiver::abort_transfer(Abort abort) {
   {
     std::lock_guard lock(mutex_);
-    sink_error_ = error;
+    if (abort_) return;
+    abort_ = std::move(abort);
     ended_at_ = std::chrono::steady_clock::now();
   }
-  log_.error(error + "; telling the transmitter and stopping");
   asio::post(io_, [this] {
     std::lock_guard lock(mutex_);
     for (auto& leg : legs_) leg->notify();
@@ -312,11 +328,11 @@ asio::awaitable<void> Receiver::tick_loop() {
       next_sample = now + 1s;
     }
     const bool no_legs = legs_.empty();
-    if (sink_error_) {
+    if (abort_) {
       if (no_legs || now - ended_at_ > kAbortLinger) {
-        auto msg = *sink_error_;
+        auto abort = *abort_;
         lock.unlock();
-        finish(ExitCode::sink, msg);
+        finish(abort.exit, abort.message);
       }
       continue;
     }

@@ -48,6 +48,12 @@ class Receiver final : public StatsSource {
  private:
   friend class RxLeg;
 
+  struct Abort {
+    wire::AbortCode code;
+    ExitCode exit;
+    std::string message;
+  };
+
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> admit(asio::ip::tcp::socket socket);
   asio::awaitable<void> tick_loop();
@@ -55,6 +61,8 @@ class Receiver final : public StatsSource {
   void on_frame(const std::string& link, std::uint32_t length);
   void on_writer_progress(const SinkWriter::Progress& p);
   void on_writer_error(const std::string& error);
+  void abort_transfer(Abort abort);           // any thread
+  void on_cancel(wire::CancelReason reason);  // the transmitter gave up: so do we
   wire::Control current_ack() const;
   void finish(ExitCode code, std::string message);
   bool finished() const { return outcome_.decided(); }
@@ -89,7 +97,9 @@ class Receiver final : public StatsSource {
   std::uint64_t bytes_received_ = 0;
   std::uint64_t reconnects_ = 0;
   SinkWriter::Progress written_{0, 0, false};
-  std::optional<std::string> sink_error_;
+  // Set when we give up (stdout failed, or we were interrupted): every leg sends this abort
+  // to the transmitter, then we exit with `exit` once the legs are gone or kAbortLinger passed.
+  std::optional<Abort> abort_;
   std::chrono::steady_clock::time_point last_leg_seen_;
   std::chrono::steady_clock::time_point ended_at_;  // completion or sink failure
   Outcome outcome_;

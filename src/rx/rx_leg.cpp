@@ -76,6 +76,10 @@ asio::awaitable<void> RxLeg::read_loop() {
     co_await asio::async_read(socket_, asio::buffer(hbuf), asio::use_awaitable);
     const auto header = wire::FrameHeader::decode(hbuf);
     if (!header) throw LegError("malformed or oversize frame header");
+    if (header->cancel != wire::CancelReason::none) {
+      rx_.on_cancel(header->cancel);
+      co_return;
+    }
     InFrame frame;
     frame.seq = header->seq;
     frame.offset = header->offset;

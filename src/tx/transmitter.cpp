@@ -1,5 +1,6 @@
 #include "tx/transmitter.hpp"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -95,11 +96,47 @@ void Transmitter::finish(ExitCode code, std::string message) {
   if (!outcome_.decide(code, std::move(message))) return;
   reader_stop_.signal();
   queue_.close();
-  asio::post(io_, [this] {
+  // Failures of our own are told to the receiver, which would otherwise wait out the outage
+  // timeout; failures it told us about, or an unreachable receiver, need no word.
+  const auto reason = code == ExitCode::source        ? wire::CancelReason::source_failed
+                      : code == ExitCode::interrupted ? wire::CancelReason::interrupted
+                      : code == ExitCode::internal    ? wire::CancelReason::internal
+                                                      : wire::CancelReason::none;
+  if (reason == wire::CancelReason::none) {
+    asio::post(io_, [this] { stop_now(); });
+    return;
+  }
+  cancel_reason_.store(reason);
+  asio::co_spawn(io_, cancel_and_stop(), asio::detached);
+}
+
+void Transmitter::stop_now() {
+  std::lock_guard lock(mutex_);
+  for (auto& leg : legs_) leg->kill();
+  io_.stop();
+}
+
+asio::awaitable<void> Transmitter::cancel_and_stop() {
+  // Each up leg sends the cancel frame after the frame it is writing; a leg stuck on a dead
+  // path does not hold the exit up for more than kCancelLimit.
+  constexpr auto kCancelLimit = 1s;
+  std::vector<TxLeg*> up;
+  {
     std::lock_guard lock(mutex_);
-    for (auto& leg : legs_) leg->kill();
-    io_.stop();
-  });
+    for (auto& leg : legs_) {
+      if (leg->stats().state != LegState::up) continue;
+      leg->request_cancel();
+      up.push_back(leg.get());
+    }
+  }
+  const auto limit = std::chrono::steady_clock::now() + kCancelLimit;
+  asio::steady_timer timer(io_);
+  while (std::chrono::steady_clock::now() < limit &&
+         !std::all_of(up.begin(), up.end(), [](TxLeg* l) { return l->cancel_sent(); })) {
+    timer.expires_after(10ms);
+    co_await timer.async_wait(nothrow);
+  }
+  stop_now();
 }
 
 Knobs Transmitter::knobs() const {

@@ -63,6 +63,10 @@ class Transmitter final : public TransferControl {
   SocketTuning socket_tuning() const;
 
   void finish(ExitCode code, std::string message);  // any thread; the first call wins
+  // Set when the transfer failed on our side: legs send a cancel frame before closing.
+  wire::CancelReason cancel_reason() const { return cancel_reason_.load(); }
+  asio::awaitable<void> cancel_and_stop();
+  void stop_now();  // I/O thread: reset every leg and stop
   bool finished() const { return outcome_.decided(); }
   void reshape_legs();  // spawn / drain legs to match the plan
   asio::awaitable<void> tick_loop();
@@ -92,6 +96,7 @@ class Transmitter final : public TransferControl {
   std::unique_ptr<std::atomic<std::uint64_t>[]> link_bytes_;
   Outcome outcome_;
   std::atomic<std::uint64_t> acked_bytes_{0};
+  std::atomic<wire::CancelReason> cancel_reason_{wire::CancelReason::none};
   std::atomic<std::uint64_t> receiver_id_{0};  // 0 until the first leg is accepted
   std::atomic<std::uint64_t> acked_frames_{0};
   std::uint64_t frames_sent_ = 0;  // I/O thread only (chaos counter)

@@ -62,7 +62,9 @@ void TxLeg::apply_live_tuning(const SocketTuning& tuning) {
 
 void TxLeg::kill() {
   if (!socket_ || !socket_->is_open()) return;
-  set_linger_reset(socket_->native_handle());
+  // After a cancel frame, close gracefully: a reset could overtake the frame and make the
+  // receiver discard it.
+  if (!cancel_sent_) set_linger_reset(socket_->native_handle());
   asio::error_code ignored;
   socket_->close(ignored);
 }
@@ -164,6 +166,14 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
 
 asio::awaitable<void> TxLeg::send_loop() {
   for (;;) {
+    if (const auto reason = tx_.cancel_reason(); reason != wire::CancelReason::none) {
+      wire::FrameHeader cancel;
+      cancel.cancel = reason;
+      const auto bytes = cancel.encode();
+      co_await asio::async_write(*socket_, asio::buffer(bytes), asio::use_awaitable);
+      cancel_sent_ = true;
+      co_return;
+    }
     if (drain_.load()) {
       co_await drain();
       co_return;

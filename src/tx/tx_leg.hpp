@@ -39,6 +39,9 @@ class TxLeg {
   void sample_tcp();
   void apply_live_tuning(const SocketTuning& tuning);
   void kill();  // abortive close (chaos); the run loop notices and reconnects
+  // The transfer failed here: after the frame in progress, tell the receiver (cancel frame).
+  void request_cancel() { wakeup_.notify(); }
+  bool cancel_sent() const { return cancel_sent_; }
   LegStats stats() const;
 
  private:
@@ -56,7 +59,8 @@ class TxLeg {
   std::atomic<bool> drain_{false};
   bool running_ = false;
   bool ever_connected_ = false;
-  bool drained_ = false;  // the last connection ended by request_drain()
+  bool drained_ = false;      // the last connection ended by request_drain()
+  bool cancel_sent_ = false;  // I/O thread only
 
   mutable std::mutex mutex_;  // guards the fields snapshot() copies
   LegStats stats_;

@@ -13,6 +13,7 @@ constexpr std::array<std::byte, 4> kHelloMagic{std::byte{'V'}, std::byte{'M'}, s
 constexpr std::array<std::byte, 4> kReplyMagic{std::byte{'V'}, std::byte{'M'}, std::byte{'P'},
                                                std::byte{'R'}};
 constexpr std::uint8_t kDataType = 'D';
+constexpr std::uint8_t kCancelType = 'C';
 constexpr std::uint8_t kKnownFrameFlags =
     static_cast<std::uint8_t>(FrameFlag::last) | static_cast<std::uint8_t>(FrameFlag::checksum);
 
@@ -98,6 +99,11 @@ std::optional<HelloReply> HelloReply::decode(std::span<const std::byte, kSize> i
 
 std::array<std::byte, FrameHeader::kSize> FrameHeader::encode() const {
   std::array<std::byte, kSize> out{};
+  if (cancel != CancelReason::none) {
+    out[0] = std::byte{kCancelType};
+    put_be<std::uint16_t>(out, 2, static_cast<std::uint16_t>(cancel));
+    return out;
+  }
   out[0] = std::byte{kDataType};
   out[1] = std::byte{flags};
   put_be<std::uint32_t>(out, 4, length);
@@ -109,8 +115,18 @@ std::array<std::byte, FrameHeader::kSize> FrameHeader::encode() const {
 
 std::optional<FrameHeader> FrameHeader::decode(std::span<const std::byte, kSize> in,
                                                std::uint32_t max_payload) {
-  if (std::to_integer<std::uint8_t>(in[0]) != kDataType) return std::nullopt;
   FrameHeader h;
+  if (std::to_integer<std::uint8_t>(in[0]) == kCancelType) {
+    const auto reason = get_be<std::uint16_t>(in, 2);
+    if (reason == 0 || reason > static_cast<std::uint16_t>(CancelReason::internal))
+      return std::nullopt;
+    if (!std::all_of(in.begin() + 4, in.end(), [](std::byte b) { return b == std::byte{0}; }) ||
+        in[1] != std::byte{0})
+      return std::nullopt;
+    h.cancel = static_cast<CancelReason>(reason);
+    return h;
+  }
+  if (std::to_integer<std::uint8_t>(in[0]) != kDataType) return std::nullopt;
   h.flags = std::to_integer<std::uint8_t>(in[1]);
   if ((h.flags & ~kKnownFrameFlags) != 0) return std::nullopt;
   if (get_be<std::uint16_t>(in, 2) != 0) return std::nullopt;
@@ -120,6 +136,20 @@ std::optional<FrameHeader> FrameHeader::decode(std::span<const std::byte, kSize>
   h.offset = get_be<std::uint64_t>(in, 16);
   h.checksum = get_be<std::uint64_t>(in, 24);
   return h;
+}
+
+std::string_view describe(CancelReason reason) {
+  switch (reason) {
+    case CancelReason::none:
+      return "no reason";
+    case CancelReason::source_failed:
+      return "the transmitter's input failed";
+    case CancelReason::interrupted:
+      return "the transmitter was interrupted";
+    case CancelReason::internal:
+      return "the transmitter failed internally";
+  }
+  return "unknown reason";
 }
 
 std::string_view describe(AbortCode code) {

@@ -66,8 +66,20 @@ struct HelloReply {
 
 enum class FrameFlag : std::uint8_t { last = 1, checksum = 2 };
 
+// Why a transmitter gave up: sent to the receiver in a cancel frame, so that it exits at once
+// (with the transmitter's exit code) instead of waiting out the outage timeout.
+enum class CancelReason : std::uint16_t {
+  none = 0,
+  source_failed = 1,
+  interrupted = 2,
+  internal = 3
+};
+std::string_view describe(CancelReason reason);
+
 struct FrameHeader {
   static constexpr std::size_t kSize = 32;
+  // A cancel frame (type 'C', no payload) ends the stream: the transmitter gave up.
+  CancelReason cancel = CancelReason::none;
   std::uint8_t flags = 0;
   std::uint32_t length = 0;
   std::uint64_t seq = 0;

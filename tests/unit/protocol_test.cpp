@@ -81,6 +81,22 @@ TEST(Protocol, OversizeFrameIsRejectedBeforeAllocation) {
   EXPECT_TRUE(FrameHeader::decode(view(h.encode()), 100));
 }
 
+TEST(Protocol, CancelFrameRoundTripsAndMalformedOnesAreRejected) {
+  FrameHeader h;
+  h.cancel = CancelReason::interrupted;
+  auto back = FrameHeader::decode(view(h.encode()));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->cancel, CancelReason::interrupted);
+  EXPECT_EQ(back->length, 0u);
+  auto bytes = h.encode();
+  bytes[3] = std::byte{9};  // unknown reason
+  EXPECT_FALSE(FrameHeader::decode(view(bytes)));
+  bytes = h.encode();
+  bytes[7] = std::byte{1};  // a cancel frame carries nothing else
+  EXPECT_FALSE(FrameHeader::decode(view(bytes)));
+  EXPECT_EQ(FrameHeader::decode(view(FrameHeader{}.encode()))->cancel, CancelReason::none);
+}
+
 TEST(Protocol, UnknownFrameTypeOrFlagsAreRejected) {
   auto bytes = FrameHeader{}.encode();
   bytes[0] = std::byte{'Z'};

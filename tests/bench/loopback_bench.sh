@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Loopback throughput: a page-cached file to /dev/null, end to end until the receiver exits,
-# viamillipede (1/4/8 legs) beside nc and mbuffer in the same run. Prints a markdown table of
+# viamillipede (1/4/8 legs, tuner, zero-copy off) beside nc and mbuffer in the same run, and
+# both into a pipe read by cat. Prints a markdown table of
 # median MB/s and CPU seconds per GB (sender + receiver, user + sys). Not a test: no asserts.
 #   tests/bench/loopback_bench.sh [path/to/viamillipede] [size_mb=2000] [runs=5]
 set -euo pipefail
@@ -54,6 +55,11 @@ add "viamillipede 4 legs + tuner" "$bin rx PORT" "$bin tx 127.0.0.1 PORT threads
 command -v nc >/dev/null && add "nc" "nc -l 127.0.0.1 PORT" "nc -N 127.0.0.1 PORT"
 command -v mbuffer >/dev/null &&
   add "mbuffer" "mbuffer -q -I 127.0.0.1:PORT -m 64M" "mbuffer -q -O 127.0.0.1:PORT -m 64M"
+# Into a pipe, as a real consumer (zfs recv, tar) would read it: the reader's copy counts.
+add "viamillipede 4 legs, rx into a pipe" "$bin rx PORT | cat" "$bin tx 127.0.0.1 PORT threads 4 --no-tune"
+command -v nc >/dev/null && add "nc, into a pipe" "nc -l 127.0.0.1 PORT | cat" "nc -N 127.0.0.1 PORT"
+# Zero-copy off on both ends: what a pipe-fed sender and a copying receiver cost.
+add "viamillipede 4 legs --no-zero-copy" "$bin rx PORT --no-zero-copy" "$bin tx 127.0.0.1 PORT threads 4 --no-tune --no-zero-copy"
 
 echo "Loopback, ${size_mb} MB page-cached file -> /dev/null, median of $runs runs, $(nproc) cores, $(uname -r)"
 echo "(runs interleave the tools, so a slow spell of a shared host hits them all alike)"

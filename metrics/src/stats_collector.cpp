@@ -36,6 +36,12 @@ void append_transfer(FamilyList& out, const Stats& s) {
   out.counter("viamillipede_frames_total", "Data frames sent (tx) or received (rx), all legs.")
       .sample({{"role", role}}, num(s.frames));
   if (s.role == Role::tx) {
+    out.counter("viamillipede_tcp_acked_bytes_total",
+                "tx: bytes the receiver's TCP acknowledged, all legs (leads output_bytes by up to "
+                "a window; the tuner scores by its rate).")
+        .sample({{"role", role}}, num(s.tcp_acked_bytes));
+  }
+  if (s.role == Role::tx) {
     out.counter("viamillipede_resent_frames_total",
                 "Frames sent again after the leg that carried them was lost.")
         .sample({{"role", role}}, num(s.resent_frames));
@@ -87,6 +93,12 @@ void append_legs(FamilyList& out, const Stats& s) {
                 "Frames this leg carried that had been sent before on a lost leg.");
     each_leg([&](const LegStats& l, std::string_view id) {
       out.sample({{"role", role}, {"leg", id}, {"link", l.link}}, num(l.resent_frames));
+    });
+    out.counter("viamillipede_leg_tcp_acked_bytes_total",
+                "Bytes the receiver's TCP acknowledged on this leg slot, over its connections "
+                "(TCP_INFO tcpi_bytes_acked, sampled every 200 ms).");
+    each_leg([&](const LegStats& l, std::string_view id) {
+      out.sample({{"role", role}, {"leg", id}, {"link", l.link}}, num(l.tcp_acked_bytes));
     });
   }
   out.counter("viamillipede_leg_reconnects_total",

@@ -45,7 +45,10 @@ json leg_json(const LegStats& l, Role role) {
             {"bytes", l.bytes},
             {"frames", l.frames},
             {"reconnects", l.reconnects}};
-  if (role == Role::tx) j["resent_frames"] = l.resent_frames;
+  if (role == Role::tx) {
+    j["resent_frames"] = l.resent_frames;
+    j["tcp_acked_bytes"] = l.tcp_acked_bytes;
+  }
   j["tcp"] = tcp_json(l.tcp);
   return j;
 }
@@ -92,6 +95,7 @@ std::string stats_to_json(const Stats& s) {
   j["throughput_bytes_per_second"] =
       s.elapsed_seconds > 0 ? static_cast<double>(s.bytes_out) / s.elapsed_seconds : 0.0;
   j["frames"] = s.frames;
+  if (s.role == Role::tx) j["tcp_acked_bytes"] = s.tcp_acked_bytes;
   j[s.role == Role::tx ? "resent_frames" : "duplicate_frames"] = s.resent_frames;
   j["reconnects"] = s.reconnects;
   if (s.role == Role::rx) j["rejected_connections"] = s.rejected_connections;

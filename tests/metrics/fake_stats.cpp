@@ -15,6 +15,7 @@ LegStats leg(std::uint32_t id, std::string link, std::uint32_t link_index, LegSt
   l.frames = 100 + id;
   l.resent_frames = 3 + id;
   l.reconnects = 1 + id;
+  l.tcp_acked_bytes = 990000 + id;
   if (tcp) {
     l.tcp.valid = true;
     l.tcp.rtt_seconds = 0.0125 + id;
@@ -41,6 +42,7 @@ Stats sample_tx() {
   s.frames = 303;
   s.resent_frames = 9;
   s.reconnects = 6;
+  s.tcp_acked_bytes = 2950000;
   s.window_bytes_used = 1048576;
   s.window_bytes_limit = 67108864;
   s.reorder_bytes = 0;

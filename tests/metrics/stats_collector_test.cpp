@@ -23,6 +23,7 @@ TEST(StatsCollector, TransferFamiliesCarryTheSnapshotValues) {
   EXPECT_EQ(e.value(R"(viamillipede_output_bytes_total{role="tx"})"), 2900000);
   EXPECT_EQ(e.value(R"(viamillipede_frames_total{role="tx"})"), 303);
   EXPECT_EQ(e.value(R"(viamillipede_resent_frames_total{role="tx"})"), 9);
+  EXPECT_EQ(e.value(R"(viamillipede_tcp_acked_bytes_total{role="tx"})"), 2950000);
   EXPECT_EQ(e.value(R"(viamillipede_reconnects_total{role="tx"})"), 6);
   EXPECT_EQ(e.value(R"(viamillipede_window_used_bytes{role="tx"})"), 1048576);
   EXPECT_EQ(e.value(R"(viamillipede_window_limit_bytes{role="tx"})"), 67108864);
@@ -52,6 +53,7 @@ TEST(StatsCollector, LegFamiliesAreLabelledByRoleLegAndLink) {
   EXPECT_EQ(e.value("viamillipede_leg_bytes_total{" + kLeg2 + "}"), 1000002);
   EXPECT_EQ(e.value("viamillipede_leg_frames_total{" + kLeg1 + "}"), 101);
   EXPECT_EQ(e.value("viamillipede_leg_resent_frames_total{" + kLeg2 + "}"), 5);
+  EXPECT_EQ(e.value("viamillipede_leg_tcp_acked_bytes_total{" + kLeg2 + "}"), 990002);
   EXPECT_EQ(e.value("viamillipede_leg_reconnects_total{" + kLeg1 + "}"), 2);
   // One-hot state: every leg has all four states, exactly one of them 1.
   EXPECT_EQ(e.count("viamillipede_leg_state"), 12);
@@ -118,6 +120,8 @@ TEST(StatsCollector, ReceiverFamilies) {
       1);
   EXPECT_FALSE(e.has_family("viamillipede_resent_frames_total"));
   EXPECT_FALSE(e.has_family("viamillipede_leg_resent_frames_total"));
+  EXPECT_FALSE(e.has_family("viamillipede_tcp_acked_bytes_total"));
+  EXPECT_FALSE(e.has_family("viamillipede_leg_tcp_acked_bytes_total"));
   EXPECT_FALSE(e.has_family("viamillipede_knob"));
 }
 

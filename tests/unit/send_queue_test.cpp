@@ -102,38 +102,32 @@ TEST(SendQueue, IdleLegsOfThePreferredLinkGetWorkFirst) {
   EXPECT_FALSE(q.take(5, 2));
 }
 
-// Leg 9 (link 0) is busy, leg 5 (link 2) idle: a small burst waits for leg 9; a backlog of a
-// quarter window is spill-over and goes to leg 5.
-TEST(SendQueue, LaterLinksTakeOnlySpillOverByBacklog) {
-  BufferPool pool(0);
-  SendQueue q(1000);
-  q.push(frame(pool, 0, 100));
-  ASSERT_TRUE(q.take(9, 0));  // leg 9 is live on link 0, sending frame 0
-  q.push(frame(pool, 1, 100));
-  EXPECT_FALSE(q.take(5, 2));
+// Leg 9 (link 0) is busy sending frame 0; frame 1 is pending, and leg 5 (link 2) may not take
+// it yet: a small burst waits for the preferred link.
+class FirstLinkBusy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    q.push(frame(pool, 0, 100));
+    ASSERT_TRUE(q.take(9, 0));
+    q.push(frame(pool, 1, 100));
+    ASSERT_FALSE(q.take(5, 2));
+  }
+  BufferPool pool{0};
+  SendQueue q{1000};
+};
+
+TEST_F(FirstLinkBusy, ABacklogOfAQuarterWindowIsSpillOver) {
   q.push(frame(pool, 2, 100));
   q.push(frame(pool, 3, 100));  // 300 bytes pending >= 1000 / 4
   EXPECT_EQ(q.take(5, 2)->frame->header.seq, 1u);
 }
 
-TEST(SendQueue, LaterLinksTakeWorkThatWaitedTooLong) {
-  BufferPool pool(0);
-  SendQueue q(1000);
-  q.push(frame(pool, 0, 10));
-  ASSERT_TRUE(q.take(9, 0));
-  q.push(frame(pool, 1, 10));
-  EXPECT_FALSE(q.take(5, 2));
+TEST_F(FirstLinkBusy, WorkThatWaitedTooLongIsSpillOver) {
   std::this_thread::sleep_for(SendQueue::kSpillAfter + std::chrono::milliseconds(20));
   EXPECT_EQ(q.take(5, 2)->frame->header.seq, 1u);
 }
 
-TEST(SendQueue, WhenThePreferredLinksLegsAreGoneTheNextLinkIsPreferred) {
-  BufferPool pool(0);
-  SendQueue q(1000);
-  q.push(frame(pool, 0, 10));
-  ASSERT_TRUE(q.take(9, 0));
-  q.push(frame(pool, 1, 10));
-  EXPECT_FALSE(q.take(5, 2));
+TEST_F(FirstLinkBusy, WhenThePreferredLegsAreGoneTheNextLinkIsPreferred) {
   EXPECT_EQ(q.requeue(9), 1u);  // leg 9 died; frame 0 is pending again
   EXPECT_EQ(q.take(5, 2)->frame->header.seq, 0u);
 }

@@ -1,6 +1,8 @@
 // A TransferControl without sockets: goodput is a noisy function of the knobs in force,
-// integrated over the clock's time, so the tuner sees what it would see on a live transfer
-// (bytes_out growing, RTT in the legs' TCP_INFO) but in virtual time.
+// integrated over the clock's time, so the tuner sees what it would see on a live transfer but
+// in virtual time: tcp_acked_bytes in steps of the core's 200 ms tick, bytes_out (receiver
+// confirmations) trailing it by a lag, the legs' socket backlog (sent, not yet acknowledged)
+// that still goes out at the previous knobs' rate after a change, RTT in TCP_INFO.
 #pragma once
 
 #include <cmath>
@@ -9,6 +11,7 @@
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "transfer_control.hpp"
@@ -31,7 +34,8 @@ class FakeTransfer final : public TransferControl {
         rtt_(rtt),
         t0_(clock.now()),
         last_(t0_),
-        applied_at_(t0_) {}
+        applied_at_(t0_),
+        previous_(knobs_) {}
 
   Knobs knobs() const override {
     std::lock_guard lock(mutex_);
@@ -50,6 +54,7 @@ class FakeTransfer final : public TransferControl {
     }
     std::lock_guard lock(mutex_);
     advance(clock_.now());
+    previous_ = knobs_;
     knobs_ = k;
     applied_at_ = last_;
     applied_.push_back(k);
@@ -63,11 +68,14 @@ class FakeTransfer final : public TransferControl {
     advance(clock_.now());
     Stats s;
     s.elapsed_seconds = last_ - t0_;
-    s.bytes_out = static_cast<std::uint64_t>(bytes_);
+    s.bytes_out = static_cast<std::uint64_t>(confirmed());
+    if (report_tcp_acks_) s.tcp_acked_bytes = static_cast<std::uint64_t>(acked_);
     s.knobs = knobs_;
     s.finished = finish_at_ > 0 && s.elapsed_seconds >= finish_at_;
     LegStats leg;
     leg.state = LegState::up;
+    leg.bytes = static_cast<std::uint64_t>(bytes_ + queued());
+    leg.tcp_acked_bytes = s.tcp_acked_bytes;
     leg.tcp.valid = true;
     leg.tcp.rtt_seconds = rtt_;
     s.legs.push_back(leg);
@@ -106,6 +114,21 @@ class FakeTransfer final : public TransferControl {
     std::lock_guard lock(mutex_);
     refuse_ = std::move(pred);
   }
+  // Receiver confirmations (bytes_out) trail delivery by this long (a window at the rate).
+  void confirm_lag(double seconds) {
+    std::lock_guard lock(mutex_);
+    confirm_lag_ = seconds;
+  }
+  // After apply(), the sockets' backlog goes out at the previous knobs' rate for this long.
+  void backlog(double seconds) {
+    std::lock_guard lock(mutex_);
+    backlog_ = seconds;
+  }
+  // false: a core that does not report tcp_acked_bytes (it stays 0).
+  void report_tcp_acks(bool on) {
+    std::lock_guard lock(mutex_);
+    report_tcp_acks_ = on;
+  }
   void throw_after_snapshots(int n) {
     std::lock_guard lock(mutex_);
     throw_after_ = n;
@@ -118,18 +141,54 @@ class FakeTransfer final : public TransferControl {
   }
 
  private:
-  // Integrates the rate from the last snapshot to `now`. New knobs ramp up over 0.2 s, as new
-  // legs slow-start, so the tuner's warm-up matters. Noise is multiplicative, lognormal, per
-  // snapshot interval.
+  static constexpr double kTick = 0.2;  // the core samples TCP_INFO every 200 ms
+
+  // The noise-free rate at `t` (absolute): the previous knobs' while the backlog goes out, then
+  // the new knobs', ramping up over 0.2 s as new legs slow-start (so the warm-up matters).
+  double nominal(double t) const {
+    double since = t - applied_at_;
+    if (since < backlog_) return rate_(previous_, t - t0_);
+    return rate_(knobs_, t - t0_) * std::min(1.0, (since - backlog_) / 0.2);
+  }
+  // Bytes written into the sockets and not yet delivered.
+  double queued() const {
+    double since = last_ - applied_at_;
+    double now_rate = rate_(knobs_, last_ - t0_);
+    if (since >= backlog_) return now_rate * backlog_;
+    return rate_(previous_, last_ - t0_) * (backlog_ - since) + now_rate * since;
+  }
+  // What the receiver had confirmed `confirm_lag_` ago (it moves in the ticks' steps).
+  double confirmed() const {
+    double at = last_ - confirm_lag_;
+    double v = 0;
+    for (const auto& [t, b] : history_) {
+      if (t > at) break;
+      v = b;
+    }
+    return confirm_lag_ > 0 ? v : bytes_;
+  }
+
+  // Integrates the rate from the last snapshot to `now`, tick by tick: at every tick the TCP
+  // count is sampled and a new noise factor (multiplicative, lognormal) drawn, so the noise is
+  // the path's, not the observer's.
   void advance(double now) const {
-    double dt = now - last_;
-    if (dt <= 0) return;
-    double mid = (last_ + now) / 2;
-    double ramp = std::min(1.0, (mid - applied_at_) / 0.2);
-    std::lognormal_distribution<double> noise(0.0, noise_sigma_);
-    double r = rate_(knobs_, mid - t0_) * ramp * (noise_sigma_ > 0 ? noise(rng_) : 1.0);
-    bytes_ += std::max(0.0, r) * dt;
-    last_ = now;
+    while (last_ < now) {
+      double next_tick = t0_ + kTick * static_cast<double>(ticks_ + 1);
+      double end = std::min(now, next_tick);
+      double mid = (last_ + end) / 2;
+      bytes_ += std::max(0.0, nominal(mid) * tick_noise_) * (end - last_);
+      last_ = end;
+      if (end >= next_tick) {
+        ++ticks_;
+        acked_ = bytes_;
+        history_.emplace_back(last_, bytes_);
+        while (history_.size() > 2 && history_[1].first < last_ - confirm_lag_ - 1.0) {
+          history_.erase(history_.begin());
+        }
+        std::lognormal_distribution<double> noise(0.0, noise_sigma_);
+        tick_noise_ = noise_sigma_ > 0 ? noise(rng_) : 1.0;
+      }
+    }
   }
 
   Clock& clock_;
@@ -142,8 +201,16 @@ class FakeTransfer final : public TransferControl {
   double rtt_;
   double t0_;
   mutable double last_;
-  mutable double bytes_ = 0;
+  mutable double bytes_ = 0;  // delivered
+  mutable double acked_ = 0;  // delivered at the last tick
+  mutable std::uint64_t ticks_ = 0;
+  mutable double tick_noise_ = 1.0;
+  mutable std::vector<std::pair<double, double>> history_;  // (tick time, delivered)
+  double confirm_lag_ = 1.0;
+  double backlog_ = 0.3;
+  bool report_tcp_acks_ = true;
   double applied_at_;
+  Knobs previous_;
   mutable int snapshots_ = 0;
   int throw_after_ = 0;
   double finish_at_ = 0;

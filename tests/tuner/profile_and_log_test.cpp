@@ -91,9 +91,9 @@ TEST(TuneLog, LinesAreJsonWithEveryField) {
       r.time_seconds = 1.5 * static_cast<double>(g);
       r.sigma = 0.1;
       r.evaluations.push_back(
-          {Measurement{7, sample_knobs(), Purpose::explore, 9e6}, 1e7, 1.0, 1.0, false});
+          {Measurement{7, sample_knobs(), Purpose::explore, 9e6}, 1e7, 1.0, 1.0, 0.4, false});
       r.evaluations.push_back(
-          {Measurement{3, Knobs{}, Purpose::incumbent, 8e6}, 8e6, 2.0, 4.0, true});
+          {Measurement{3, Knobs{}, Purpose::incumbent, 8e6}, 8e6, 2.0, 4.0, 0.0, true});
       r.best_id = 3;
       r.best = Knobs{};
       r.best_fitness = 8.5e6;
@@ -115,6 +115,7 @@ TEST(TuneLog, LinesAreJsonWithEveryField) {
     EXPECT_EQ(j["evaluations"][1]["aborted"], true);
     EXPECT_EQ(j["evaluations"][1]["goodput"], 8e6);
     EXPECT_EQ(j["evaluations"][1]["window_seconds"], 4.0);
+    EXPECT_EQ(j["evaluations"][0]["warmup_seconds"], 0.4);
     EXPECT_EQ(j["best"]["fitness"], 8.5e6);
     EXPECT_EQ(j["best"]["samples"], 4);
     EXPECT_EQ(j["best"]["knobs"]["window_bytes"], Knobs{}.window_bytes);

@@ -4,17 +4,14 @@
 
 namespace vmp::tuner {
 
-EvaluationWindow plan_window(double rtt, double rate, std::uint32_t frame_bytes,
-                             const WindowOptions& o) {
+EvaluationWindow plan_window(double rtt, const WindowOptions& o) {
   if (!(rtt > 0)) rtt = o.default_rtt_seconds;
   EvaluationWindow w;
   w.warmup_seconds = std::clamp(o.warmup_rtts * rtt, o.warmup_min_seconds, o.warmup_max_seconds);
-  // Before the first measurement the rate is unknown; the shortest window then gives the first
-  // estimate soonest, and every later window is sized from it.
-  double for_frames = rate > 0 ? o.measure_frames * frame_bytes / rate : 0.0;
-  w.measure_seconds = std::clamp(std::max(o.measure_rtts * rtt, for_frames), o.measure_min_seconds,
-                                 o.measure_max_seconds);
-  w.sample_seconds = w.measure_seconds / std::max(1.0, o.samples_per_window);
+  w.backlog_max_seconds = std::max(w.warmup_seconds, o.backlog_max_seconds);
+  w.measure_seconds =
+      std::clamp(o.measure_rtts * rtt, o.measure_min_seconds, o.measure_max_seconds);
+  w.sample_seconds = o.sample_seconds;
   return w;
 }
 

@@ -16,54 +16,133 @@ double rate(const Point& from, const Point& to) {
   return dt > 0 ? (to.bytes - from.bytes) / dt : 0.0;
 }
 
-Point point_of(const Stats& s) {
-  return {s.elapsed_seconds, static_cast<double>(s.bytes_out)};
-}
+// The counter as a staircase whose steps are dated by the poll that first saw them (see the
+// header). Rates are taken from `origin()` or a trailing step to `end()`.
+class Steps {
+ public:
+  explicit Steps(Point start) : start_(start), origin_(start), last_(start), now_(start) {}
+
+  void add(Point p) {
+    now_ = p;
+    if (p.bytes == last_.bytes) return;
+    // The first step seen soon after the start dates the counter better than the start does
+    // (the start's value may be up to a tick old). Seen late, the counter really stood still
+    // from the start, and that must count.
+    if (!moved_ && p.elapsed - start_.elapsed <= GoodputMeter::kStepStaleSeconds) origin_ = p;
+    moved_ = true;
+    last_ = p;
+  }
+  // The counter now: its last step, or, if that is stale, its value at the time of the poll.
+  Point end() const {
+    if (now_.elapsed - last_.elapsed <= GoodputMeter::kStepStaleSeconds) return last_;
+    return {now_.elapsed, last_.bytes};
+  }
+  const Point& origin() const { return origin_; }
+  const Point& start() const { return start_; }
+  const Point& now() const { return now_; }
+
+ private:
+  Point start_, origin_, last_, now_;
+  bool moved_ = false;
+};
 
 }  // namespace
 
+Stats GoodputMeter::poll() {
+  Stats s = source_.snapshot();
+  if (s.tcp_acked_bytes > 0) tcp_ = true;
+  queued_ = backlog_.update(s);
+  return s;
+}
+
 MeterResult GoodputMeter::measure(const MeterPlan& plan, std::stop_token stop) {
   MeterResult r;
-  if (plan.warmup_seconds > 0 && !clock_.sleep_for(plan.warmup_seconds, stop)) {
-    r.stopped = true;
-    return r;
+  const double begun = clock_.now();
+  const double sample = std::max(plan.sample_seconds, 1e-3);
+  if (plan.warmup_seconds > 0 || plan.backlog_max_seconds > 0) {
+    // What the sockets held when the new knobs took over, and the count it must be acked by.
+    const Stats at_apply = poll();
+    const std::uint64_t backlog_until = at_apply.tcp_acked_bytes + queued_;
+    const bool wait_backlog = tcp_ && queued_ > 0 && plan.backlog_max_seconds > 0;
+    const double until = std::max(plan.warmup_seconds, wait_backlog ? plan.backlog_max_seconds : 0);
+    // Remainders below 1 us are done: below the clock's resolution they never sleep away.
+    while (true) {
+      double waited = clock_.now() - begun;
+      if (waited >= until - 1e-6) break;
+      const bool warm = waited >= plan.warmup_seconds - 1e-6;
+      if (warm) {
+        if (!wait_backlog) break;
+        Stats s = poll();
+        if (s.finished || s.tcp_acked_bytes >= backlog_until) break;
+      }
+      double step = warm ? sample : plan.warmup_seconds - waited;
+      if (!clock_.sleep_for(std::min(step, until - waited), stop)) {
+        r.stopped = true;
+        return r;
+      }
+    }
   }
-  Stats first = source_.snapshot();
-  const Point start = point_of(first);
+  r.warmup_seconds = clock_.now() - begun;
+  Stats first = poll();
   if (first.finished) {
     r.finished = true;
     return r;
   }
-  // Points within the trailing abort span, oldest first.
-  std::deque<Point> trail{start};
-  const double begun = clock_.now();
-  const double sample = std::max(plan.sample_seconds, 1e-3);
+  auto value = [this](const Stats& s) {
+    return static_cast<double>(tcp_ ? s.tcp_acked_bytes : s.bytes_out);
+  };
+  bool by_tcp = tcp_;
+  Steps steps({first.elapsed_seconds, value(first)});
+  // Dated steps within the trailing abort span, oldest first.
+  std::deque<Point> trail{steps.start()};
+  const double measuring = clock_.now();
   while (true) {
-    double left = plan.measure_seconds - (clock_.now() - begun);
+    double left = plan.measure_seconds - (clock_.now() - measuring);
     // Not "<= 0": a remainder below the clock's resolution would never be slept away.
     if (left < 1e-6) break;
     if (!clock_.sleep_for(std::min(sample, left), stop)) {
       r.stopped = true;
       return r;
     }
-    Stats s = source_.snapshot();
-    Point p = point_of(s);
-    r.seconds = p.elapsed - start.elapsed;
-    r.goodput = rate(start, p);
+    Stats s = poll();
+    Point p{s.elapsed_seconds, value(s)};
+    if (tcp_ != by_tcp) {
+      // The TCP count appeared only now (the transfer's first tick): start over on it rather
+      // than mix two counters.
+      by_tcp = tcp_;
+      p.bytes = value(s);
+      steps = Steps(p);
+      trail.assign(1, p);
+    } else {
+      steps.add(p);
+      if (trail.back().bytes != p.bytes) trail.push_back(p);
+      // A step that became the origin drops the undated start from the trail too.
+      while (trail.front().elapsed < steps.origin().elapsed) trail.pop_front();
+    }
+    r.tcp_acked = by_tcp;
+    const Point end = steps.end();
+    const Point& origin = steps.origin();
+    // Until two steps span some time, only the plain poll-to-poll rate is there.
+    if (end.elapsed > origin.elapsed) {
+      r.seconds = end.elapsed - origin.elapsed;
+      r.goodput = rate(origin, end);
+    } else {
+      r.seconds = steps.now().elapsed - steps.start().elapsed;
+      r.goodput = rate(steps.start(), steps.now());
+    }
     if (s.finished) {
       r.finished = true;
       return r;
     }
-    trail.push_back(p);
-    while (trail.size() > 2 && p.elapsed - trail[1].elapsed >= plan.abort_span_seconds) {
+    while (trail.size() > 2 && end.elapsed - trail[1].elapsed >= plan.abort_span_seconds) {
       trail.pop_front();
     }
-    if (plan.abort_below > 0 && p.elapsed - trail.front().elapsed >= plan.abort_span_seconds) {
-      double recent = rate(trail.front(), p);
+    if (plan.abort_below > 0 && end.elapsed - trail.front().elapsed >= plan.abort_span_seconds) {
+      double recent = rate(trail.front(), end);
       if (recent < plan.abort_below) {
         r.goodput = recent;
         r.aborted = true;
-        return r;
+        break;
       }
     }
   }

@@ -19,6 +19,7 @@ std::string to_json_line(const GenerationRecord& r) {
                            {"fitness", e.measurement.fitness},
                            {"seconds", e.seconds},
                            {"window_seconds", e.window_seconds},
+                           {"warmup_seconds", e.warmup_seconds},
                            {"aborted", e.aborted}});
   }
   nlohmann::json j{{"generation", r.generation},

@@ -84,8 +84,8 @@ bool TuningSession::run_generation(std::stop_token stop) {
     double fitness =
         penalised_fitness(goodput, e.knobs, search_.codec().link_count(), opts_.leg_cost);
     generation_log_.push_back({Measurement{e.id, e.knobs, e.purpose, fitness}, goodput,
-                               o.meter.seconds, o.window_seconds, o.meter.aborted});
-    if (!o.refused && !o.meter.aborted && goodput > 0) last_rate_ = goodput;
+                               o.meter.seconds, o.window_seconds, o.meter.warmup_seconds,
+                               o.meter.aborted});
     if (search_.tell(e, fitness)) {
       end_generation();
       return true;
@@ -112,12 +112,12 @@ TuningSession::Outcome TuningSession::evaluate(const Evaluation& e, std::stop_to
       return o;
     }
   }
-  const EvaluationWindow w =
-      plan_window(path_rtt(control_.snapshot()), last_rate_, e.knobs.frame_bytes, opts_.window);
+  const EvaluationWindow w = plan_window(path_rtt(control_.snapshot()), opts_.window);
   const Individual* incumbent = search_.best();
   const double factor = cost_factor(e.knobs, search_.codec().link_count(), opts_.leg_cost);
   MeterPlan plan;
   plan.warmup_seconds = fresh ? w.warmup_seconds : 0.0;
+  plan.backlog_max_seconds = fresh ? w.backlog_max_seconds : 0.0;
   plan.sample_seconds = w.sample_seconds;
   if (e.purpose == Purpose::incumbent) {
     // One window while the search is finding better genomes; after two generations without

@@ -23,9 +23,8 @@ namespace vmp::tuner {
 // is already 2 GiB of kernel memory).
 struct SearchBounds {
   // Frames beyond a few MiB buy nothing measurable (per-frame overhead is already well under
-  // 1%), yet they make a genome slow to judge (bytes_out moves a frame at a time, so the
-  // evaluation window must span several frames: 8 x 16 MiB is 11 s at 100 Mbit/s), hold more
-  // memory per leg, and make every resend after a leg dies bigger.
+  // 1%), yet they hold more memory per leg, make every resend after a leg dies bigger, and
+  // make the receiver release data in bigger bursts.
   std::uint32_t max_frame_bytes = 4 * MiB;
   // 256 MiB keeps a 10 Gbit/s x 200 ms path (250 MB in flight) busy.
   std::uint64_t max_window_bytes = 256 * MiB;

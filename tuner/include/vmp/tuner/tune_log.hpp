@@ -2,11 +2,13 @@
 //
 //   {"generation":3,"seed":42,"time_seconds":31.5,"sigma":0.12,"reexplored":false,
 //    "evaluations":[{"id":17,"purpose":"explore","knobs":{...},"goodput":9.1e6,
-//                    "fitness":8.9e6,"seconds":1.0,"window_seconds":1.0,"aborted":false}, ...],
+//                    "fitness":8.9e6,"seconds":1.0,"window_seconds":1.0,"warmup_seconds":0.4,
+//                    "aborted":false}, ...],
 //    "best":{"id":9,"knobs":{...},"fitness":1.1e7,"samples":4}}
 //
-// goodput is acknowledged bytes/s; fitness is goodput after the cost penalty (cost_penalty.hpp).
-// "reexplored" says the generation detected a change of the path and the next one re-explores.
+// goodput is TCP-acknowledged bytes/s (goodput_meter.hpp); fitness is goodput after the cost
+// penalty (cost_penalty.hpp). "reexplored" says the generation detected a change of the path and
+// the next one re-explores.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,7 @@ struct LoggedEvaluation {
   double goodput = 0;
   double seconds = 0;         // measured
   double window_seconds = 0;  // planned (a hold, for the incumbent); less was measured if aborted
+  double warmup_seconds = 0;  // waited after applying, before measuring (warm-up + backlog)
   bool aborted = false;
 };
 

@@ -57,7 +57,6 @@ class TuningSession {
   std::optional<TuneLog> log_;
   std::optional<Knobs> applied_;  // what this session last applied, if anything
   double started_ = 0;
-  double last_rate_ = 0;  // bytes/s of the latest completed measurement, for window sizing
   std::vector<LoggedEvaluation> generation_log_;
   std::uint64_t saved_best_id_ = 0;
   std::set<std::string> refusals_warned_;

@@ -124,6 +124,12 @@ class FakeTransfer final : public TransferControl {
     std::lock_guard lock(mutex_);
     backlog_ = seconds;
   }
+  // true: the backlog goes out at the new knobs' rate (a congestion control or buffer that
+  // acts on live sockets), not the previous knobs'.
+  void backlog_follows_new_knobs(bool on) {
+    std::lock_guard lock(mutex_);
+    backlog_follows_new_ = on;
+  }
   // false: a core that does not report tcp_acked_bytes (it stays 0).
   void report_tcp_acks(bool on) {
     std::lock_guard lock(mutex_);
@@ -147,7 +153,7 @@ class FakeTransfer final : public TransferControl {
   // the new knobs', ramping up over 0.2 s as new legs slow-start (so the warm-up matters).
   double nominal(double t) const {
     double since = t - applied_at_;
-    if (since < backlog_) return rate_(previous_, t - t0_);
+    if (since < backlog_) return rate_(backlog_follows_new_ ? knobs_ : previous_, t - t0_);
     return rate_(knobs_, t - t0_) * std::min(1.0, (since - backlog_) / 0.2);
   }
   // Bytes written into the sockets and not yet delivered.
@@ -209,6 +215,7 @@ class FakeTransfer final : public TransferControl {
   double confirm_lag_ = 1.0;
   double backlog_ = 0.3;
   bool report_tcp_acks_ = true;
+  bool backlog_follows_new_ = false;
   double applied_at_;
   Knobs previous_;
   mutable int snapshots_ = 0;

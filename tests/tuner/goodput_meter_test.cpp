@@ -131,6 +131,27 @@ TEST(GoodputMeter, BacklogWaitIsCapped) {
   EXPECT_NEAR(r.warmup_seconds, 2.0, 1e-6);
 }
 
+// A genome whose congestion control makes even the old backlog crawl is abandoned during the
+// backlog wait, not after it.
+TEST(GoodputMeter, AGenomeUnderWhichTheBacklogCrawlsIsAbandonedEarly) {
+  VirtualClock clock;
+  FakeTransfer fake(clock, with_legs(10), per_leg, 1, 0.0);
+  fake.backlog(1.5);
+  fake.backlog_follows_new_knobs(true);
+  clock.sleep_for(5, {});
+  (void)fake.snapshot();
+  fake.apply(with_legs(3));  // stalls
+  GoodputMeter meter(fake, clock);
+  MeterPlan p = plan(0.25, 0.8);
+  p.backlog_max_seconds = 2;
+  p.abort_below = 1e6;
+  p.abort_span_seconds = 0.3;
+  MeterResult r = meter.measure(p, {});
+  EXPECT_TRUE(r.aborted);
+  EXPECT_LT(r.goodput, 1e5);
+  EXPECT_LT(r.warmup_seconds, 1.0);
+}
+
 TEST(GoodputMeter, AStalledPathReadsAsZeroAndIsAbandoned) {
   VirtualClock clock;
   FakeTransfer fake(clock, with_legs(10), per_leg, 1, 0.0);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 
 namespace vmp::tuner {
 namespace {
@@ -65,6 +66,10 @@ MeterResult GoodputMeter::measure(const MeterPlan& plan, std::stop_token stop) {
     const std::uint64_t backlog_until = at_apply.tcp_acked_bytes + queued_;
     const bool wait_backlog = tcp_ && queued_ > 0 && plan.backlog_max_seconds > 0;
     const double until = std::max(plan.warmup_seconds, wait_backlog ? plan.backlog_max_seconds : 0);
+    // From the end of the warm-up, the backlog drains the new genome's way as far as the knobs
+    // act on live sockets (congestion control, buffers): a genome under which even the old
+    // backlog crawls is abandoned here, as during the measurement, instead of after 2 s.
+    std::optional<Steps> draining;
     // Remainders below 1 us are done: below the clock's resolution they never sleep away.
     while (true) {
       double waited = clock_.now() - begun;
@@ -74,6 +79,23 @@ MeterResult GoodputMeter::measure(const MeterPlan& plan, std::stop_token stop) {
         if (!wait_backlog) break;
         Stats s = poll();
         if (s.finished || s.tcp_acked_bytes >= backlog_until) break;
+        Point p{s.elapsed_seconds, static_cast<double>(s.tcp_acked_bytes)};
+        if (!draining) {
+          draining.emplace(p);
+        } else {
+          draining->add(p);
+          const Point end = draining->end();
+          const Point& origin = draining->origin();
+          if (plan.abort_below > 0 && end.elapsed - origin.elapsed >= plan.abort_span_seconds &&
+              rate(origin, end) < plan.abort_below) {
+            r.warmup_seconds = clock_.now() - begun;
+            r.tcp_acked = true;
+            r.seconds = end.elapsed - origin.elapsed;
+            r.goodput = rate(origin, end);
+            r.aborted = true;
+            return r;
+          }
+        }
       }
       double step = warm ? sample : plan.warmup_seconds - waited;
       if (!clock_.sleep_for(std::min(step, until - waited), stop)) {

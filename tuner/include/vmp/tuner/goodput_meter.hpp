@@ -33,7 +33,8 @@ struct MeterPlan {
   double measure_seconds = 1;   // measured
   double sample_seconds = 0.1;  // snapshot period
   // Abandon the measurement when goodput over the trailing `abort_span_seconds` falls below
-  // this (bytes/s), once that span has been measured. 0 = never.
+  // this (bytes/s), once that span has been measured; also while waiting for the backlog, if
+  // it drains slower than this. 0 = never.
   double abort_below = 0;
   double abort_span_seconds = 0;
 };

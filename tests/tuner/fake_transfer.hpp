@@ -101,6 +101,13 @@ class FakeTransfer final : public TransferControl {
     std::lock_guard lock(mutex_);
     return applied_;
   }
+  // Bytes delivered, sampled at every 200 ms tick since the start: (seconds since start, bytes).
+  // What the rig's receiver-side counter would have seen.
+  std::vector<std::pair<double, double>> delivered() const {
+    std::lock_guard lock(mutex_);
+    advance(clock_.now());
+    return trace_;
+  }
   int refused() const {
     std::lock_guard lock(mutex_);
     return refused_;
@@ -188,6 +195,7 @@ class FakeTransfer final : public TransferControl {
         ++ticks_;
         acked_ = bytes_;
         history_.emplace_back(last_, bytes_);
+        trace_.emplace_back(last_ - t0_, bytes_);
         while (history_.size() > 2 && history_[1].first < last_ - confirm_lag_ - 1.0) {
           history_.erase(history_.begin());
         }
@@ -212,6 +220,7 @@ class FakeTransfer final : public TransferControl {
   mutable std::uint64_t ticks_ = 0;
   mutable double tick_noise_ = 1.0;
   mutable std::vector<std::pair<double, double>> history_;  // (tick time, delivered)
+  mutable std::vector<std::pair<double, double>> trace_;    // all of it, since the start
   double confirm_lag_ = 1.0;
   double backlog_ = 0.3;
   bool report_tcp_acks_ = true;

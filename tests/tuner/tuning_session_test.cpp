@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "fake_transfer.hpp"
 #include "knobs_printer.hpp"
@@ -71,14 +72,33 @@ struct SimRun {
   std::vector<std::string> warnings;
 };
 
-// Virtual seconds from `from` until the best genome's true throughput reaches 90% of the grid
-// sweep's best in force, checked after every generation; -1 if not within `limit` seconds.
+// Bytes delivered by `t` (seconds since the start), interpolated between the 200 ms ticks.
+double delivered_at(const std::vector<std::pair<double, double>>& trace, double t) {
+  double pt = 0;
+  double pb = 0;
+  for (const auto& [tt, b] : trace) {
+    if (tt >= t) return pb + (b - pb) * (t - pt) / (tt - pt);
+    pt = tt;
+    pb = b;
+  }
+  return pb;
+}
+
+// The rig's criterion (tests/rig/tuner_lib.sh), in virtual time: seconds from `from` until the
+// throughput actually delivered, averaged over the trailing 5 s, first reaches 90% of the grid
+// sweep's best in force -- experiments, warm-ups and aborted genomes all count against it.
+// Checked every whole second from `from` + 5; -1 if not within `limit` seconds.
 double seconds_to_90(SimRun& r, TuningSession& s, double from, double limit, double t0) {
   double opt = r.optimum(from + 1e-9);
+  double checked = from + 5;
   while (r.clock.now() - t0 < from + limit) {
     if (!s.run_generation({})) return -1;
-    double t = r.clock.now() - t0;
-    if (t >= from && r.rate(s.search().best()->knobs, t) >= 0.9 * opt) return t - from;
+    auto trace = r.fake.delivered();
+    double now = r.clock.now() - t0;
+    for (; checked <= std::min(now, from + limit); checked += 1) {
+      double mean = (delivered_at(trace, checked) - delivered_at(trace, checked - 5)) / 5;
+      if (mean >= 0.9 * opt) return checked - from;
+    }
   }
   return -1;
 }
@@ -135,10 +155,11 @@ TEST(TuningSession, ThreeUnequalPathsFromPoorStartReaches90PercentInAbout30Secon
   std::cout << "[ convergence ] live loop, three unequal paths, poor start -> 90% of grid "
                "optimum: "
             << st << " (20 seeds, virtual time)\n";
-  // p90 61.65 s with these seeds (deterministic). The fake's noise is drawn per 200 ms tick
-  // (4 draws per 0.8 s window), a noisier measurement than the earlier per-poll draws.
-  EXPECT_LE(st.median, 35);
-  EXPECT_LE(st.p90, 65);
+  // Median 40 s, p90 61 s with these seeds (deterministic). This model is harder than the
+  // rig's three paths (0.1/1/2% loss, 20/40/80 ms: weights and legs per link matter, and the
+  // core's defaults are far from its optimum), and the criterion counts every experiment.
+  EXPECT_LE(st.median, 45);
+  EXPECT_LE(st.p90, 70);
 }
 
 TEST(TuningSession, RecoversWithin30SecondsAfterAPathDies) {
@@ -209,9 +230,66 @@ TEST(TuningSession, ReportsAndLogsEveryGeneration) {
     EXPECT_EQ(reports[g].genome.legs, log[g]["evaluations"].back()["knobs"]["legs"]);
     EXPECT_GT(reports[g].best_fitness, 0);
   }
-  // Generation 0 measures the start and the Latin-hypercube population.
+  // Generation 0 measures the start, then the core's defaults (the anchor), then the
+  // Latin-hypercube population.
   EXPECT_GE(log[0]["evaluations"].size(), SearchOptions{}.population);
   EXPECT_EQ(log[0]["evaluations"][0]["knobs"]["legs"], 1);
+  const auto& anchor = log[0]["evaluations"][1]["knobs"];
+  EXPECT_EQ(anchor["legs"], Knobs{}.legs);
+  EXPECT_EQ(anchor["frame_bytes"], Knobs{}.frame_bytes);
+  EXPECT_EQ(anchor["window_bytes"], Knobs{}.window_bytes);
+  EXPECT_EQ(anchor["link_weights"], nlohmann::json::array({100.0, 100.0, 100.0}));
+}
+
+// Experiments take at most half the time: the incumbent then runs at least as long as the
+// candidates before it took (warm-ups included), up to hold_max_seconds.
+TEST(TuningSession, IncumbentHoldsAsLongAsTheExperimentsBeforeIt) {
+  TempDir dir;
+  TunerOptions o;
+  o.log_path = dir.file("tune.jsonl");
+  SimRun r(three_unequal_paths(), 4, o);
+  {
+    TuningSession s(r.fake, r.clock, r.opts);
+    for (int g = 0; g < 12; ++g) ASSERT_TRUE(s.run_generation({}));
+  }
+  int holds = 0;
+  for (const auto& line : read_log(o.log_path)) {
+    double explored = 0;
+    for (const auto& e : line["evaluations"]) {
+      if (e["purpose"] != "incumbent") {
+        explored += e["seconds"].get<double>() + e["warmup_seconds"].get<double>();
+        continue;
+      }
+      double want = std::min(explored, o.hold_max_seconds);
+      if (!e["aborted"].get<bool>()) {
+        // It ran through its warm-up too; the meter ends on the TCP count's 200 ms steps.
+        double ran = e["seconds"].get<double>() + e["warmup_seconds"].get<double>();
+        EXPECT_GE(ran, want - 0.4) << line["generation"];
+        ++holds;
+      }
+      EXPECT_GE(e["window_seconds"].get<double>(), want - 1e-9) << line["generation"];
+      explored = 0;
+    }
+  }
+  EXPECT_GE(holds, 10);
+}
+
+TEST(TuningSession, WithoutTheAnchorGenerationZeroIsStartAndLatinHypercube) {
+  TempDir dir;
+  TunerOptions o;
+  o.log_path = dir.file("tune.jsonl");
+  o.defaults_anchor = false;
+  SimRun r(lossy_path(), 5, o);
+  {
+    TuningSession s(r.fake, r.clock, r.opts);
+    ASSERT_TRUE(s.run_generation({}));
+  }
+  auto log = read_log(o.log_path);
+  std::set<std::uint64_t> explored;
+  for (const auto& e : log[0]["evaluations"]) {
+    if (e["purpose"] == "explore") explored.insert(e["id"].get<std::uint64_t>());
+  }
+  EXPECT_EQ(explored.size(), SearchOptions{}.population);
 }
 
 TEST(TuningSession, DeterministicForASeed) {

@@ -19,7 +19,7 @@ const char* to_string(Purpose p) {
 }
 
 GeneticSearch::GeneticSearch(GenomeCodec codec, SearchOptions opts, std::uint64_t seed,
-                             const Knobs& start)
+                             const Knobs& start, const std::vector<Knobs>& anchors)
     : codec_(std::move(codec)),
       opts_(opts),
       rng_(seed),
@@ -34,7 +34,14 @@ GeneticSearch::GeneticSearch(GenomeCodec codec, SearchOptions opts, std::uint64_
   // The start genome goes first, so that the first window measures what the user asked for
   // (or what the profile remembered) and every later candidate has an incumbent to beat.
   add_candidate(codec_.encode(start), 0, false);
-  for (auto& p : latin_hypercube(opts_.population - 1, codec_.dimension(), rng_)) {
+  // Anchors next: a uniform sample of a 6-10 gene space is mostly mediocre, and on a live
+  // transfer every mediocre window costs throughput; a known-decent point measured early
+  // gives the rest of generation 0 an incumbent worth beating (and early aborts a bar).
+  for (const Knobs& a : anchors) {
+    if (population_.size() + 1 >= opts_.population) break;
+    add_candidate(codec_.encode(a), 0, false);
+  }
+  for (auto& p : latin_hypercube(opts_.population - population_.size(), codec_.dimension(), rng_)) {
     add_candidate(std::move(p), 0, false);
   }
 }

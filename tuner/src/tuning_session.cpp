@@ -52,7 +52,12 @@ GeneticSearch make_search(TransferControl& control, const TunerOptions& opts, st
       emit_warning(opts, std::string(e.what()) + "; ignored");
     }
   }
-  return GeneticSearch(std::move(codec), opts.search, seed, start);
+  // The core's defaults (what plain `viamillipede tx` runs; the codec keeps pinned knobs at
+  // their command-line values) are measured right after the start genome, so that a poor
+  // profile cannot make generation 0 all exploration of mediocre points.
+  std::vector<Knobs> anchors;
+  if (opts.defaults_anchor) anchors.push_back(codec.decode(codec.encode(Knobs{})));
+  return GeneticSearch(std::move(codec), opts.search, seed, start, anchors);
 }
 
 }  // namespace
@@ -125,9 +130,8 @@ TuningSession::Outcome TuningSession::evaluate(const Evaluation& e, std::stop_to
     std::size_t stagnant = search_.generations_since_improvement();
     double doublings =
         static_cast<double>(std::min<std::size_t>(stagnant > 2 ? stagnant - 2 : 0, 16));
-    plan.measure_seconds =
-        std::max(w.measure_seconds,
-                 std::min(w.measure_seconds * std::exp2(doublings), opts_.hold_max_seconds));
+    double hold = std::max(w.measure_seconds * std::exp2(doublings), explore_balance());
+    plan.measure_seconds = std::max(w.measure_seconds, std::min(hold, opts_.hold_max_seconds));
     // A drop the change detector would count is noticed one window after it happens.
     if (incumbent) {
       plan.abort_below = (1.0 - opts_.search.change.drop) * incumbent->fitness / factor;
@@ -143,6 +147,17 @@ TuningSession::Outcome TuningSession::evaluate(const Evaluation& e, std::stop_to
   o.window_seconds = plan.measure_seconds;
   o.meter = meter_.measure(plan, stop);
   return o;
+}
+
+double TuningSession::explore_balance() const {
+  // The experiments since the incumbent last ran (warm-ups included: they run the candidate).
+  double explored = 0;
+  for (auto it = generation_log_.rbegin(); it != generation_log_.rend(); ++it) {
+    if (it->measurement.purpose == Purpose::incumbent) break;
+    explored += it->seconds + it->warmup_seconds;
+  }
+  const double share = std::clamp(opts_.explore_share, 0.05, 1.0);
+  return explored * (1.0 - share) / share;
 }
 
 void TuningSession::end_generation() {

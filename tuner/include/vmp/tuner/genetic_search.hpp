@@ -3,7 +3,9 @@
 // on a live transfer (TuningSession) and on synthetic landscapes in the unit tests.
 //
 // One generation, in the order the experiments run:
-//   1. candidates: in generation 0 the start genome and population-1 Latin-hypercube points;
+//   1. candidates: in generation 0 the start genome, the anchors (known-decent settings such
+//      as the core's defaults, so that a poor start cannot hide them) and Latin-hypercube
+//      points up to `population`;
 //      after that `offspring` children (tournament selection, blend crossover, gaussian
 //      mutation with 1/5-rule step size); after a detected change the survivors to re-measure
 //      and fresh immigrants. A candidate that beats the incumbent is measured once more at once
@@ -74,7 +76,8 @@ struct Measurement {
 
 class GeneticSearch {
  public:
-  GeneticSearch(GenomeCodec codec, SearchOptions opts, std::uint64_t seed, const Knobs& start);
+  GeneticSearch(GenomeCodec codec, SearchOptions opts, std::uint64_t seed, const Knobs& start,
+                const std::vector<Knobs>& anchors = {});
 
   // The next experiment of the current generation. Never empty: when the candidates are done
   // it is the incumbent's re-measurement.

@@ -32,6 +32,9 @@ struct TunerOptions {
   KnobSet pinned;
   // Number of `tx` targets; link weights are genes only with two or more.
   std::size_t link_count = 1;
+  // Measure the core's default knobs second in generation 0 (genetic_search.hpp, anchors).
+  // The unit tests turn it off to see the search alone find optima.
+  bool defaults_anchor = true;
   // Per-leg cost in the fitness (cost_penalty.hpp). 0 = pure goodput.
   double leg_cost = kDefaultLegCost;
   // Population, offspring, step sizes, change detection (genetic_search.hpp).
@@ -49,6 +52,11 @@ struct TunerOptions {
   // transfer spends most of its time on the best knobs. A drop during the hold is noticed
   // within one window, however long the hold.
   double hold_max_seconds = 30;
+  // Experiments take at most this share of the time: after a run of candidates the incumbent
+  // holds at least as long as they took (0.5), up to hold_max_seconds. Exploring is what costs
+  // throughput -- a uniform sample of the space is mostly mediocre -- and the best known
+  // genome running between experiments is what keeps the transfer fast while it learns.
+  double explore_share = 0.5;
   // Congestion controls the search may choose; empty = what the kernel offers
   // (vmp::available_congestion_controls()).
   std::vector<std::string> congestion_choices;

@@ -45,6 +45,9 @@ class TuningSession {
   };
   Outcome evaluate(const Evaluation& e, std::stop_token stop);
   void end_generation();
+  // How long the incumbent must run next so that experiments stay within explore_share of
+  // the time (tuner_options.hpp).
+  double explore_balance() const;
   void save_profile_if_better();
   void warn(std::string_view line) const;
 

@@ -227,3 +227,12 @@ table inet vmptuner {
 }
 NFT
 }
+
+# tl_print_tunelog TUNELOG: every evaluation of the tuned run, one line each (generation end
+# time, purpose, goodput in Mbit/s, aborted, the knobs), so a failed run says what was tried.
+tl_print_tunelog() {
+  [[ -s $1 ]] || return 0
+  echo "tuner log (generation, ends at s: purpose id Mbit/s [aborted] knobs):"
+  jq -r '"gen \(.generation), ends at \(.time_seconds * 10 | floor / 10) s",
+    (.evaluations[] | "  \(.purpose) \(.id) \(.goodput * 8 / 1e6 * 10 | floor / 10)\(if .aborted then " aborted" else "" end)  legs \(.knobs.legs)/\(.knobs.legs_per_link_max) \(if .knobs.congestion == "" then "default" else .knobs.congestion end) frame \(.knobs.frame_bytes / 1024 | floor)K window \(.knobs.window_bytes / 1048576 | floor)M snd \(.knobs.sndbuf_bytes / 1024 | floor)K rcv \(.knobs.rcvbuf_bytes / 1024 | floor)K weights \(.knobs.link_weights | map(tostring) | join(","))")' "$1"
+}

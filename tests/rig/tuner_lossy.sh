@@ -44,6 +44,7 @@ seed_args=()
 tl_run "$TUNE_SECONDS" "$RIG_WORK/tuned.samples" "$targets" --tune-profile "$RIG_WORK/profile.json" \
   --tune-log "$RIG_WORK/tune.jsonl" "${seed_args[@]}"
 tl_table "$RIG_WORK/tuned.samples" "$RIG_WORK/tune.jsonl" "$opt" >"$RIG_WORK/table.tsv"
+tl_print_tunelog "$RIG_WORK/tune.jsonl"
 tl_print_table "$RIG_WORK/table.tsv"
 t90=$(tl_t90 "$RIG_WORK/table.tsv" 0)
 echo "scenario $SCENARIO: grid optimum $opt Mbit/s ($TL_GRID_BEST_CFG); 90% = $(awk -v o="$opt" 'BEGIN{printf "%.1f", 0.9*o}') Mbit/s; time to 90%: $t90 s (limit $LIMIT s)"

@@ -55,6 +55,7 @@ log "new best (after the change): $opt2 Mbit/s ($TL_GRID_BEST_CFG)"
 
 # Before the change the table shows the new best too (the old one is not measured here).
 tl_table "$RIG_WORK/tuned.samples" "$RIG_WORK/tune.jsonl" "$opt2" "$CHANGE_AT" "$opt2" >"$RIG_WORK/table.tsv"
+tl_print_tunelog "$RIG_WORK/tune.jsonl"
 tl_print_table "$RIG_WORK/table.tsv"
 # Counted from the change; the 5 s mean must lie wholly after it.
 t90=$(awk -F'\t' -v c="$CHANGE_AT" '$1 >= c + 5 && $3 >= 0.9 * $6 { print $1 - c; f = 1; exit } END { if (!f) print "none" }' "$RIG_WORK/table.tsv")

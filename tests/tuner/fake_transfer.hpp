@@ -172,11 +172,14 @@ class FakeTransfer final : public TransferControl {
   }
   // What the receiver had confirmed `confirm_lag_` ago (it moves in the ticks' steps).
   double confirmed() const {
-    double at = last_ - confirm_lag_;
+    // The newest tick at or before `at`; the lag is a few ticks, so search from the end.
+    double at = last_ - t0_ - confirm_lag_;
     double v = 0;
-    for (const auto& [t, b] : history_) {
-      if (t > at) break;
-      v = b;
+    for (auto it = trace_.rbegin(); it != trace_.rend(); ++it) {
+      if (it->first <= at) {
+        v = it->second;
+        break;
+      }
     }
     return confirm_lag_ > 0 ? v : bytes_;
   }
@@ -194,11 +197,7 @@ class FakeTransfer final : public TransferControl {
       if (end >= next_tick) {
         ++ticks_;
         acked_ = bytes_;
-        history_.emplace_back(last_, bytes_);
         trace_.emplace_back(last_ - t0_, bytes_);
-        while (history_.size() > 2 && history_[1].first < last_ - confirm_lag_ - 1.0) {
-          history_.erase(history_.begin());
-        }
         std::lognormal_distribution<double> noise(0.0, noise_sigma_);
         tick_noise_ = noise_sigma_ > 0 ? noise(rng_) : 1.0;
       }
@@ -219,8 +218,8 @@ class FakeTransfer final : public TransferControl {
   mutable double acked_ = 0;  // delivered at the last tick
   mutable std::uint64_t ticks_ = 0;
   mutable double tick_noise_ = 1.0;
-  mutable std::vector<std::pair<double, double>> history_;  // (tick time, delivered)
-  mutable std::vector<std::pair<double, double>> trace_;    // all of it, since the start
+  // (seconds since the start, delivered) at every tick: confirmations and delivered().
+  mutable std::vector<std::pair<double, double>> trace_;
   double confirm_lag_ = 1.0;
   double backlog_ = 0.3;
   bool report_tcp_acks_ = true;

@@ -241,26 +241,32 @@ TEST(TuningSession, ReportsAndLogsEveryGeneration) {
   EXPECT_EQ(anchor["link_weights"], nlohmann::json::array({100.0, 100.0, 100.0}));
 }
 
+// The tune log of `generations` generations on `model` (every one must complete).
+std::vector<nlohmann::json> logged_run(PathModel model, std::uint64_t seed, int generations,
+                                       TunerOptions o = {}) {
+  TempDir dir;
+  o.log_path = dir.file("tune.jsonl");
+  SimRun r(std::move(model), seed, o);
+  {
+    TuningSession s(r.fake, r.clock, r.opts);
+    for (int g = 0; g < generations; ++g) EXPECT_TRUE(s.run_generation({}));
+  }
+  return read_log(o.log_path);
+}
+
 // Experiments take at most half the time: the incumbent then runs at least as long as the
 // candidates before it took (warm-ups included), up to hold_max_seconds.
 TEST(TuningSession, IncumbentHoldsAsLongAsTheExperimentsBeforeIt) {
-  TempDir dir;
-  TunerOptions o;
-  o.log_path = dir.file("tune.jsonl");
-  SimRun r(three_unequal_paths(), 4, o);
-  {
-    TuningSession s(r.fake, r.clock, r.opts);
-    for (int g = 0; g < 12; ++g) ASSERT_TRUE(s.run_generation({}));
-  }
+  const double hold_max = TunerOptions{}.hold_max_seconds;
   int holds = 0;
-  for (const auto& line : read_log(o.log_path)) {
+  for (const auto& line : logged_run(three_unequal_paths(), 4, 12)) {
     double explored = 0;
     for (const auto& e : line["evaluations"]) {
       if (e["purpose"] != "incumbent") {
         explored += e["seconds"].get<double>() + e["warmup_seconds"].get<double>();
         continue;
       }
-      double want = std::min(explored, o.hold_max_seconds);
+      double want = std::min(explored, hold_max);
       if (!e["aborted"].get<bool>()) {
         // It ran through its warm-up too; the meter ends on the TCP count's 200 ms steps.
         double ran = e["seconds"].get<double>() + e["warmup_seconds"].get<double>();
@@ -275,19 +281,19 @@ TEST(TuningSession, IncumbentHoldsAsLongAsTheExperimentsBeforeIt) {
 }
 
 TEST(TuningSession, WithoutTheAnchorGenerationZeroIsStartAndLatinHypercube) {
-  TempDir dir;
   TunerOptions o;
-  o.log_path = dir.file("tune.jsonl");
   o.defaults_anchor = false;
-  SimRun r(lossy_path(), 5, o);
-  {
-    TuningSession s(r.fake, r.clock, r.opts);
-    ASSERT_TRUE(s.run_generation({}));
-  }
-  auto log = read_log(o.log_path);
+  auto log = logged_run(lossy_path(), 5, 1, o);
+  ASSERT_EQ(log.size(), 1u);
   std::set<std::uint64_t> explored;
   for (const auto& e : log[0]["evaluations"]) {
-    if (e["purpose"] == "explore") explored.insert(e["id"].get<std::uint64_t>());
+    if (e["purpose"] != "explore") continue;
+    explored.insert(e["id"].get<std::uint64_t>());
+    const auto& k = e["knobs"];
+    // No candidate is the core's defaults (a Latin-hypercube point never lands on them).
+    EXPECT_FALSE(k["legs"] == Knobs{}.legs && k["frame_bytes"] == Knobs{}.frame_bytes &&
+                 k["window_bytes"] == Knobs{}.window_bytes)
+        << k.dump();
   }
   EXPECT_EQ(explored.size(), SearchOptions{}.population);
 }

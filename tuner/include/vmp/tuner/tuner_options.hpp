@@ -33,7 +33,7 @@ struct TunerOptions {
   // Number of `tx` targets; link weights are genes only with two or more.
   std::size_t link_count = 1;
   // Measure the core's default knobs second in generation 0 (genetic_search.hpp, anchors).
-  // The unit tests turn it off to see the search alone find optima.
+  // Off: generation 0 is the start genome and a Latin hypercube only.
   bool defaults_anchor = true;
   // Per-leg cost in the fitness (cost_penalty.hpp). 0 = pure goodput.
   double leg_cost = kDefaultLegCost;

@@ -28,6 +28,8 @@ struct TcpInfoSample {
   std::uint32_t mss_bytes = 0;
   std::uint64_t total_retrans_segments = 0;  // cumulative over the socket's life
   std::uint64_t bytes_acked = 0;             // tcpi_bytes_acked: over the socket's life
+  std::uint32_t unacked_segments = 0;        // in flight: sent, not yet acknowledged
+  std::uint32_t notsent_bytes = 0;           // written by us, not yet sent by the kernel
   double delivery_rate_bytes_per_second = 0;
   double pacing_rate_bytes_per_second = 0;
   std::string congestion;  // algorithm in use on this socket
@@ -41,6 +43,7 @@ struct LegStats {
   std::uint64_t bytes = 0;          // payload bytes sent (tx) or received (rx) on this leg
   std::uint64_t frames = 0;         // data frames sent / received
   std::uint64_t resent_frames = 0;  // frames this leg carried that had been sent before (tx)
+  std::uint64_t resent_bytes = 0;   // their payload bytes
   std::uint64_t reconnects = 0;     // times this slot re-established a connection after a loss
   // tx: bytes the peer's TCP acknowledged on this slot, over all its connections (sampled
   // every 200 ms). Unlike receiver confirmations it does not lag by the window.
@@ -78,7 +81,10 @@ struct Stats {
   // (bytes_out trails it by up to a window). The tuner scores genomes by its rate.
   std::uint64_t tcp_acked_bytes = 0;
   std::uint64_t frames = 0;
-  std::uint64_t resent_frames = 0;         // tx: resends; rx: duplicates dropped
+  std::uint64_t resent_frames = 0;  // tx: resends; rx: duplicates dropped
+  // tx: payload bytes of those resends (a lost leg's frames, frames sent again on another leg
+  // because they held the window up). TCP acknowledged them as well: the tuner subtracts them.
+  std::uint64_t resent_bytes = 0;
   std::uint64_t reconnects = 0;            // sum over legs
   std::uint64_t rejected_connections = 0;  // rx: handshakes refused (garbage, wrong phrase...)
   std::uint64_t window_bytes_used = 0;     // tx: unacknowledged bytes held

@@ -43,8 +43,11 @@ void append_transfer(FamilyList& out, const Stats& s) {
   }
   if (s.role == Role::tx) {
     out.counter("viamillipede_resent_frames_total",
-                "Frames sent again after the leg that carried them was lost.")
+                "Frames sent again: the leg that carried them was lost, or they held the "
+                "window up on a slow leg and went again on another.")
         .sample({{"role", role}}, num(s.resent_frames));
+    out.counter("viamillipede_resent_bytes_total", "Payload bytes of the resent frames.")
+        .sample({{"role", role}}, num(s.resent_bytes));
   } else {
     out.counter("viamillipede_duplicate_frames_total",
                 "Frames received more than once and dropped (the transmitter resent them).")

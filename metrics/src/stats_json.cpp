@@ -97,6 +97,7 @@ std::string stats_to_json(const Stats& s) {
   j["frames"] = s.frames;
   if (s.role == Role::tx) j["tcp_acked_bytes"] = s.tcp_acked_bytes;
   j[s.role == Role::tx ? "resent_frames" : "duplicate_frames"] = s.resent_frames;
+  if (s.role == Role::tx) j["resent_bytes"] = s.resent_bytes;
   j["reconnects"] = s.reconnects;
   if (s.role == Role::rx) j["rejected_connections"] = s.rejected_connections;
   j["stall_seconds"] = {{"source", s.source_stall_seconds},

@@ -23,7 +23,9 @@ std::optional<InFrame> Reassembler::next() {
   };
   if (!available()) {
     const auto start = std::chrono::steady_clock::now();
+    waiting_since_ = start;
     ready_.wait(lock, available);
+    waiting_since_.reset();
     stalled_ += std::chrono::steady_clock::now() - start;
   }
   if (closed_ || saw_last_) return std::nullopt;
@@ -55,6 +57,13 @@ std::uint64_t Reassembler::buffered_bytes() const {
 std::uint64_t Reassembler::duplicates() const {
   std::lock_guard lock(mutex_);
   return duplicates_;
+}
+
+std::optional<Reassembler::Gap> Reassembler::gap() const {
+  std::lock_guard lock(mutex_);
+  if (!waiting_since_) return std::nullopt;
+  return Gap{next_seq_, std::chrono::steady_clock::now() - *waiting_since_, pending_.size(),
+             buffered_};
 }
 
 double Reassembler::stall_seconds() const {

@@ -42,6 +42,15 @@ class Reassembler {
   std::uint64_t buffered_bytes() const;
   std::uint64_t duplicates() const;
   double stall_seconds() const;  // writer time spent waiting for a missing frame
+  // While the writer waits for a missing frame: which one, for how long, and what arrived
+  // behind it meanwhile.
+  struct Gap {
+    std::uint64_t seq = 0;
+    std::chrono::steady_clock::duration waited{};
+    std::size_t frames_behind = 0;
+    std::uint64_t bytes_behind = 0;
+  };
+  std::optional<Gap> gap() const;
 
  private:
   mutable std::mutex mutex_;
@@ -55,6 +64,7 @@ class Reassembler {
   bool closed_ = false;
   bool saw_last_ = false;
   std::chrono::steady_clock::duration stalled_{};
+  std::optional<std::chrono::steady_clock::time_point> waiting_since_;
 };
 
 }  // namespace vmp

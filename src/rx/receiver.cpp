@@ -15,6 +15,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <csignal>
+#include <cstdio>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -351,11 +352,27 @@ asio::awaitable<void> Receiver::tick_loop() {
       continue;
     }
     lock.unlock();
+    report_gap();
     if (cfg_.progress && now >= next_progress) {
       log_.raw(format_progress(snapshot(), false));
       next_progress = now + 500ms;
     }
   }
+}
+
+void Receiver::report_gap() {
+  // Output waits for one missing frame while others pile up behind it: the transmitter's
+  // side of the story is in its "unconfirmed" lines.
+  constexpr auto kLong = 1s;
+  const auto gap = frames_.gap();
+  if (!gap || gap->waited < kLong || gap->seq == gap_reported_) return;
+  gap_reported_ = gap->seq;
+  char line[160];
+  std::snprintf(
+      line, sizeof line, "waiting %.1f s for frame %llu; %zu frames (%s) arrived behind it",
+      std::chrono::duration<double>(gap->waited).count(), static_cast<unsigned long long>(gap->seq),
+      gap->frames_behind, format_bytes(static_cast<double>(gap->bytes_behind)).c_str());
+  log_.info(2, line);
 }
 
 Stats Receiver::snapshot() const {

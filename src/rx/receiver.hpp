@@ -57,6 +57,7 @@ class Receiver final : public StatsSource {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> admit(asio::ip::tcp::socket socket);
   asio::awaitable<void> tick_loop();
+  void report_gap();  // I/O thread (tick)
   void reject(const std::string& peer, const std::string& why);
   void on_frame(const std::string& link, std::uint32_t length);
   void on_writer_progress(const SinkWriter::Progress& p);
@@ -101,6 +102,7 @@ class Receiver final : public StatsSource {
   // to the transmitter, then we exit with `exit` once the legs are gone or kAbortLinger passed.
   std::optional<Abort> abort_;
   std::chrono::steady_clock::time_point last_leg_seen_;
+  std::optional<std::uint64_t> gap_reported_;       // tick only: last missing frame logged
   std::chrono::steady_clock::time_point ended_at_;  // completion or sink failure
   Outcome outcome_;
 };

@@ -11,7 +11,9 @@ bool SendQueue::wait_for_room(std::uint64_t bytes) {
   auto fits = [&] { return closed_ || held_bytes_ == 0 || held_bytes_ + bytes <= window_bytes_; };
   if (!fits()) {
     const auto start = std::chrono::steady_clock::now();
+    reader_waiting_ = true;
     room_.wait(lock, fits);
+    reader_waiting_ = false;
     stalled_ += std::chrono::steady_clock::now() - start;
   }
   return !closed_;
@@ -22,7 +24,7 @@ void SendQueue::push(OutFramePtr frame) {
   const auto seq = frame->header.seq;
   held_bytes_ += frame->header.length;
   if (entries_.empty()) base_seq_ = seq;
-  entries_.push_back({std::move(frame), std::nullopt, 0, {}});
+  entries_.push_back({std::move(frame), std::nullopt, 0, {}, {}, std::nullopt, std::nullopt});
   make_pending_locked(entries_.back());
   hand_out_locked();
 }
@@ -46,14 +48,22 @@ SendQueue::Entry* SendQueue::entry(std::uint64_t seq) {
 
 void SendQueue::make_pending_locked(Entry& e) {
   e.leg.reset();
+  e.parked_since.reset();
   e.pending_since = std::chrono::steady_clock::now();
   pending_.insert(e.frame->header.seq);
   pending_bytes_ += e.frame->header.length;
 }
 
-SendQueue::Entry& SendQueue::take_pending_locked() {
-  Entry& e = *entry(*pending_.begin());
-  pending_.erase(pending_.begin());
+SendQueue::Entry* SendQueue::first_pending_for_locked(std::uint32_t leg) {
+  for (const auto seq : pending_) {
+    Entry* e = entry(seq);
+    if (e->avoid_leg != leg) return e;
+  }
+  return nullptr;
+}
+
+SendQueue::Entry& SendQueue::take_pending_locked(Entry& e) {
+  pending_.erase(e.frame->header.seq);
   pending_bytes_ -= e.frame->header.length;
   return e;
 }
@@ -78,9 +88,12 @@ std::optional<SendQueue::Taken> SendQueue::take(std::uint32_t leg, std::uint32_t
     handoff_.erase(it);
     if (e && e->leg != leg) e = nullptr;  // acked or requeued meanwhile
   }
-  if (!e && may_take_locked(preference)) e = &take_pending_locked();
+  if (!e && may_take_locked(preference)) {
+    if (Entry* p = first_pending_for_locked(leg)) e = &take_pending_locked(*p);
+  }
   if (!e) return std::nullopt;
   e->leg = leg;
+  e->taken_at = std::chrono::steady_clock::now();
   const bool resend = e->sends++ > 0;
   return Taken{e->frame, resend};
 }
@@ -98,32 +111,83 @@ void SendQueue::cancel_wait(std::uint32_t leg) {
   std::erase_if(waiters_, [leg](const Waiter& w) { return w.leg == leg; });
 }
 
-void SendQueue::hand_out_locked() {
-  while (!pending_.empty() && !waiters_.empty()) {
-    auto best =
-        std::min_element(waiters_.begin(), waiters_.end(), [](const auto& a, const auto& b) {
-          return std::tie(a.preference, a.leg) < std::tie(b.preference, b.leg);
-        });
-    if (!may_take_locked(best->preference)) return;  // the preferred legs will take it
-    Entry& e = take_pending_locked();
-    e.leg = best->leg;
-    handoff_[best->leg] = e.frame->header.seq;
-    best->wakeup->notify();
-    waiters_.erase(best);
+void SendQueue::stop_taking(std::uint32_t leg) {
+  std::lock_guard lock(mutex_);
+  if (auto it = handoff_.find(leg); it != handoff_.end()) {
+    if (Entry* e = entry(it->second); e && e->leg == leg) make_pending_locked(*e);
   }
+  forget_leg_locked(leg);
+  hand_out_locked();
+}
+
+void SendQueue::hand_out_locked() {
+  std::sort(waiters_.begin(), waiters_.end(), [](const Waiter& a, const Waiter& b) {
+    return std::tie(a.preference, a.leg) < std::tie(b.preference, b.leg);
+  });
+  auto w = waiters_.begin();
+  while (w != waiters_.end() && !pending_.empty()) {
+    if (!may_take_locked(w->preference)) break;  // the preferred legs will take it
+    Entry* p = first_pending_for_locked(w->leg);
+    if (!p) {  // only a frame hedged away from this leg is pending
+      ++w;
+      continue;
+    }
+    Entry& e = take_pending_locked(*p);
+    e.leg = w->leg;
+    handoff_[w->leg] = e.frame->header.seq;
+    w->wakeup->notify();
+    w = waiters_.erase(w);
+  }
+}
+
+void SendQueue::forget_leg_locked(std::uint32_t leg) {
+  handoff_.erase(leg);
+  live_legs_.erase(leg);
+  std::erase_if(waiters_, [leg](const Waiter& w) { return w.leg == leg; });
+}
+
+std::size_t SendQueue::park(std::uint32_t leg) {
+  std::lock_guard lock(mutex_);
+  forget_leg_locked(leg);
+  const auto now = std::chrono::steady_clock::now();
+  std::size_t n = 0;
+  for (auto& e : entries_) {
+    if (e.leg == leg) {
+      e.leg.reset();
+      e.parked_since = now;
+      ++n;
+    }
+    if (e.avoid_leg == leg) e.avoid_leg.reset();
+  }
+  hand_out_locked();
+  return n;
+}
+
+bool SendQueue::unpark_overdue_head(std::chrono::steady_clock::duration limit) {
+  std::lock_guard lock(mutex_);
+  if (entries_.empty()) return false;
+  Entry& e = entries_.front();
+  if (!e.parked_since) return false;
+  if (std::chrono::steady_clock::now() - std::max(*e.parked_since, base_since_) < limit) {
+    return false;
+  }
+  make_pending_locked(e);
+  hand_out_locked();
+  return true;
 }
 
 std::size_t SendQueue::requeue(std::uint32_t leg) {
   std::lock_guard lock(mutex_);
-  handoff_.erase(leg);
-  live_legs_.erase(leg);
-  std::erase_if(waiters_, [leg](const Waiter& w) { return w.leg == leg; });
+  forget_leg_locked(leg);
   std::size_t n = 0;
   for (auto& e : entries_) {
     if (e.leg == leg) {
       make_pending_locked(e);
       ++n;
     }
+    // Its copy of a hedged frame is gone with it; the slot may carry the frame again (it may
+    // be the only leg left).
+    if (e.avoid_leg == leg) e.avoid_leg.reset();
   }
   hand_out_locked();
   return n;
@@ -146,7 +210,55 @@ void SendQueue::on_ack(std::uint64_t next_seq) {
     freed = true;
   }
   if (entries_.empty() && base_seq_ < next_seq) base_seq_ = next_seq;
-  if (freed) room_.notify_all();
+  if (freed) {
+    base_since_ = std::chrono::steady_clock::now();
+    room_.notify_all();
+  }
+}
+
+bool SendQueue::sent_by_leg_locked(const Entry& e) const {
+  if (!e.leg || e.sends == 0) return false;
+  const auto handed = handoff_.find(*e.leg);
+  return handed == handoff_.end() || handed->second != e.frame->header.seq;
+}
+
+std::optional<SendQueue::Head> SendQueue::head() const {
+  std::lock_guard lock(mutex_);
+  if (entries_.empty()) return std::nullopt;
+  const Entry& e = entries_.front();
+  Head h;
+  h.seq = base_seq_;
+  h.length = e.frame->header.length;
+  h.leg = e.leg;
+  h.sends = e.sends;
+  if (sent_by_leg_locked(e)) h.out_for = std::chrono::steady_clock::now() - e.taken_at;
+  return h;
+}
+
+bool SendQueue::window_full() const {
+  std::lock_guard lock(mutex_);
+  return reader_waiting_;
+}
+
+std::vector<SendQueue::Held> SendQueue::front_held(std::size_t frames) const {
+  std::lock_guard lock(mutex_);
+  std::vector<Held> held;
+  const auto now = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < entries_.size() && i < frames; ++i) {
+    const Entry& e = entries_[i];
+    if (sent_by_leg_locked(e)) held.push_back({base_seq_ + i, *e.leg, now - e.taken_at});
+  }
+  return held;
+}
+
+bool SendQueue::hedge(std::uint64_t seq, std::uint32_t from) {
+  std::lock_guard lock(mutex_);
+  Entry* e = entry(seq);
+  if (!e || e->leg != from) return false;
+  make_pending_locked(*e);
+  e->avoid_leg = from;
+  hand_out_locked();
+  return true;
 }
 
 std::uint64_t SendQueue::held_bytes() const {

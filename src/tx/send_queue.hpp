@@ -48,15 +48,56 @@ class SendQueue {
   void wait_for_work(std::uint32_t leg, std::uint32_t preference, Wakeup* wakeup);
   static constexpr std::chrono::milliseconds kSpillAfter{250};
   void cancel_wait(std::uint32_t leg);
+  // The leg takes no more work (it drains before closing): it stops waiting, no longer counts
+  // as a live leg of its link, and a frame handed to it while it slept, which it will never
+  // send, goes back to pending for another leg. Without the last part that frame would sit on
+  // the draining leg until the drain limit, holding the whole stream up at the receiver.
+  void stop_taking(std::uint32_t leg);
   // The leg is gone: every frame it held and the receiver has not confirmed goes back to the
   // front of the queue. Returns how many.
   std::size_t requeue(std::uint32_t leg);
+  // The leg closed gracefully (it half-closed, the receiver read everything and closed its
+  // side): its unconfirmed frames are in the receiver's reorder buffer, waiting for earlier
+  // ones. They are parked, not resent; unpark_overdue_head() is the safety net. Returns how
+  // many.
+  std::size_t park(std::uint32_t leg);
+  // The oldest unconfirmed frame is parked, and has been the oldest for longer than `limit`
+  // (since it was parked, or since the frame before it was confirmed): the receiver cannot have
+  // it after all (it dropped the leg's data on an error), so it is resent. True if it was.
+  bool unpark_overdue_head(std::chrono::steady_clock::duration limit);
   // Frames assigned to this leg and not yet confirmed.
   std::size_t outstanding(std::uint32_t leg) const;
 
   // --- acks ---
   // Every frame below next_seq was written by the receiver.
   void on_ack(std::uint64_t next_seq);
+
+  // The oldest unconfirmed frame: the one the receiver's in-order output waits for.
+  struct Head {
+    std::uint64_t seq = 0;
+    std::uint32_t length = 0;
+    std::optional<std::uint32_t> leg;               // nullopt while pending
+    std::chrono::steady_clock::duration out_for{};  // since a leg took it (0 if not sent)
+    std::uint32_t sends = 0;
+  };
+  std::optional<Head> head() const;
+
+  // --- hedging (I/O thread) ---
+  // The reader waits for window room: the stream now goes only as fast as its oldest
+  // unconfirmed frames reach the receiver.
+  bool window_full() const;
+  struct Held {
+    std::uint64_t seq;
+    std::uint32_t leg;
+    std::chrono::steady_clock::duration out_for;
+  };
+  // Unconfirmed frames a leg is carrying, lowest seq first, among the first `frames` of the
+  // window.
+  std::vector<Held> front_held(std::size_t frames) const;
+  // Sends frame `seq` once more, on another leg than `from`, which keeps its copy (it is in the
+  // socket already). The receiver drops whichever copy comes second. False when `from` no
+  // longer holds the frame (confirmed, or given back meanwhile).
+  bool hedge(std::uint64_t seq, std::uint32_t from);
 
   std::uint64_t held_bytes() const;
   std::uint64_t window_bytes() const;
@@ -70,6 +111,9 @@ class SendQueue {
     std::optional<std::uint32_t> leg;  // who holds it; nullopt while pending
     std::uint32_t sends = 0;
     std::chrono::steady_clock::time_point pending_since;
+    std::chrono::steady_clock::time_point taken_at;                     // by e.leg
+    std::optional<std::uint32_t> avoid_leg;                             // hedged away from this leg
+    std::optional<std::chrono::steady_clock::time_point> parked_since;  // see park()
   };
   struct Waiter {
     std::uint32_t preference;
@@ -79,16 +123,23 @@ class SendQueue {
   Entry* entry(std::uint64_t seq);
   void hand_out_locked();  // matches pending frames with idle legs
   void make_pending_locked(Entry& e);
-  Entry& take_pending_locked();  // the lowest pending frame, no longer pending
+  void forget_leg_locked(std::uint32_t leg);  // it takes no more work
+  // The lowest pending frame this leg may send (not one hedged away from it).
+  Entry* first_pending_for_locked(std::uint32_t leg);
+  Entry& take_pending_locked(Entry& e);  // e is pending: no longer
+  // e.leg took it (not merely had it handed over while asleep): e.taken_at is when.
+  bool sent_by_leg_locked(const Entry& e) const;
   // May a leg on a link of this preference take pending work now?
   bool may_take_locked(std::uint32_t preference) const;
 
   mutable std::mutex mutex_;
   std::condition_variable room_;
+  bool reader_waiting_ = false;
   std::deque<Entry> entries_;  // entries_[i] has seq base_seq_ + i
   std::uint64_t base_seq_ = 0;
-  std::set<std::uint64_t> pending_;                 // not on any leg, lowest first
-  std::map<std::uint32_t, std::uint64_t> handoff_;  // leg -> seq given to it while it slept
+  std::chrono::steady_clock::time_point base_since_;  // when base_seq_ last moved
+  std::set<std::uint64_t> pending_;                   // not on any leg, lowest first
+  std::map<std::uint32_t, std::uint64_t> handoff_;    // leg -> seq given to it while it slept
   std::uint64_t pending_bytes_ = 0;
   // Live legs (they took or waited for work since they last lost their connection) and the
   // preference of their link: the lowest is the link being filled first.

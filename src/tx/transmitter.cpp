@@ -8,6 +8,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <csignal>
+#include <cstdio>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -306,6 +307,14 @@ asio::awaitable<void> Transmitter::tick_loop() {
       for (auto& leg : legs_) leg->sample_tcp();
     }
     for (auto link : probes) asio::co_spawn(io_, probe(link), asio::detached);
+    hedge_stuck_frames();
+    report_stuck_head();
+    // A drained leg's frames are parked at the receiver (SendQueue::park); it can only lack
+    // them if it dropped that leg's data on an error. Then the head of the window waits
+    // forever unless it is resent.
+    if (queue_.unpark_overdue_head(2s)) {
+      log_.info(1, "the receiver still waits for a frame a closed leg delivered: sending it again");
+    }
     if (any_up) {
       last_leg_up_ = now;
       outage_reported_ = false;
@@ -336,6 +345,67 @@ asio::awaitable<void> Transmitter::probe(std::size_t link) {
                      (result.error.empty() ? std::string(wire::describe(result.reply.code))
                                            : result.error));
   }
+}
+
+void Transmitter::hedge_stuck_frames() {
+  // Frames are dealt to legs in stream order, and the receiver writes in stream order: a frame
+  // held up on one leg (deep in a slow path's queue, or behind a loss its TCP recovers from
+  // slowly) holds up everything behind it, and once the window is full, the reader too. Then,
+  // as multipath TCP's opportunistic retransmission does, the frames at the front of the
+  // window that the receiver's TCP has not acknowledged yet go out again on other legs. Only
+  // then: with room in the window a late frame costs nothing, while with the window full
+  // there is nothing new to send and idle legs carry the copies for free. Not before a few of
+  // its leg's round trips (a frame merely on its way is not sent twice), and a few frames per
+  // tick, the oldest first, so a genome with dozens of slow legs does not turn into a storm of
+  // copies. The tuner does not count the copies as goodput (Stats::resent_bytes).
+  constexpr auto kMinAge = 500ms;
+  constexpr std::size_t kFramesLooked = 16;  // at the front of the window
+  constexpr int kPerTick = 4;
+  if (!queue_.window_full()) return;
+  const auto held = queue_.front_held(kFramesLooked);
+  std::lock_guard lock(mutex_);
+  const auto up = std::count_if(legs_.begin(), legs_.end(),
+                                [](const auto& l) { return l->stats().state == LegState::up; });
+  if (up < 2) return;  // no other leg to carry a copy
+  int hedged = 0;
+  for (const auto& h : held) {
+    if (hedged == kPerTick) break;
+    if (h.leg >= legs_.size()) continue;
+    const TxLeg& leg = *legs_[h.leg];
+    if (!leg.in_flight(h.seq)) continue;  // at the receiver already, waiting for others
+    const std::chrono::duration<double> rtt(leg.stats().tcp.rtt_seconds);
+    if (h.out_for < std::max<std::chrono::duration<double>>(kMinAge, 4 * rtt)) continue;
+    if (!queue_.hedge(h.seq, h.leg)) continue;
+    ++hedged;
+    log_.info(2, "frame " + std::to_string(h.seq) + " held up " +
+                     std::to_string(
+                         std::chrono::duration_cast<std::chrono::milliseconds>(h.out_for).count()) +
+                     " ms on leg " + std::to_string(h.leg) +
+                     " with the window full: sent again on another leg");
+  }
+}
+
+void Transmitter::report_stuck_head() {
+  // The receiver writes in order: while this frame is missing nothing comes out of it, and
+  // once the window is full nothing goes in either. Worth a line when it lasts.
+  constexpr auto kStuck = 1s;
+  const auto head = queue_.head();
+  if (!head || !head->leg || head->out_for < kStuck || head->seq == stuck_reported_) return;
+  stuck_reported_ = head->seq;
+  LegStats leg;
+  {
+    std::lock_guard lock(mutex_);
+    if (*head->leg < legs_.size()) leg = legs_[*head->leg]->stats();
+  }
+  char line[320];
+  std::snprintf(line, sizeof line,
+                "frame %llu (%u bytes, send %u) unconfirmed for %.1f s on leg %u (%s, %s): rtt "
+                "%.0f ms, cwnd %u, in flight %u segments, not sent %u bytes",
+                static_cast<unsigned long long>(head->seq), head->length, head->sends,
+                std::chrono::duration<double>(head->out_for).count(), *head->leg, leg.link.c_str(),
+                std::string(to_string(leg.state)).c_str(), leg.tcp.rtt_seconds * 1e3,
+                leg.tcp.cwnd_segments, leg.tcp.unacked_segments, leg.tcp.notsent_bytes);
+  log_.info(2, line);
 }
 
 void Transmitter::print_progress(bool final_line) {
@@ -375,6 +445,7 @@ Stats Transmitter::snapshot() const {
   for (const auto& leg : legs_) {
     auto ls = leg->stats();
     s.resent_frames += ls.resent_frames;
+    s.resent_bytes += ls.resent_bytes;
     s.reconnects += ls.reconnects;
     s.tcp_acked_bytes += ls.tcp_acked_bytes;
     if (ls.link_index < s.links.size() && !ls.link.empty()) {

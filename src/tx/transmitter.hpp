@@ -71,6 +71,8 @@ class Transmitter final : public TransferControl {
   void reshape_legs();  // spawn / drain legs to match the plan
   asio::awaitable<void> tick_loop();
   asio::awaitable<void> probe(std::size_t link);
+  void report_stuck_head();   // I/O thread
+  void hedge_stuck_frames();  // I/O thread
   void print_progress(bool final_line);
 
   TxConfig cfg_;
@@ -102,6 +104,8 @@ class Transmitter final : public TransferControl {
   std::uint64_t frames_sent_ = 0;  // I/O thread only (chaos counter)
   std::chrono::steady_clock::time_point last_leg_up_;
   bool outage_reported_ = false;
+  std::atomic<std::uint64_t> hedged_frames_{0};
+  std::optional<std::uint64_t> stuck_reported_;  // I/O thread: last head frame logged as stuck
 };
 
 }  // namespace vmp

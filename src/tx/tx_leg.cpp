@@ -19,8 +19,8 @@ namespace {
 using namespace std::chrono_literals;
 constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
-// How long a draining leg waits for the receiver to confirm its frames before it gives them
-// back to the queue anyway.
+// How long a draining leg waits for the receiver to read what it sent and close its side
+// before the leg resets the connection and gives its frames back to the queue.
 constexpr auto kDrainLimit = 10s;
 
 asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration d) {
@@ -49,6 +49,7 @@ LegStats TxLeg::stats() const {
 void TxLeg::sample_tcp() {
   if (!socket_ || !socket_->is_open()) return;
   auto sample = sample_tcp_info(socket_->native_handle());
+  if (sample.valid) delivery_.acked(sample.bytes_acked);
   std::lock_guard lock(mutex_);
   if (sample.valid) stats_.tcp_acked_bytes = acked_before_ + sample.bytes_acked;
   stats_.tcp = std::move(sample);
@@ -80,6 +81,8 @@ asio::awaitable<void> TxLeg::run() {
       continue;
     }
     if (!co_await connect(*link)) continue;
+    half_closed_ = false;
+    peer_finished_ = false;
     try {
       co_await race(send_loop(), ack_loop());
     } catch (const SourceError& e) {
@@ -91,18 +94,26 @@ asio::awaitable<void> TxLeg::run() {
       }
     }
     sample_tcp();  // the last count of this connection before it goes
-    kill();
+    if (peer_finished_) {
+      asio::error_code ignored;
+      socket_->close(ignored);
+    } else {
+      kill();
+    }
     socket_.reset();
+    delivery_.reset(0);
     {
       std::lock_guard lock(mutex_);
       acked_before_ = stats_.tcp_acked_bytes;
     }
-    const auto requeued = tx_.queue_.requeue(slot_);
-    set_state(LegState::down);
-    if (requeued > 0) {
+    if (peer_finished_) {
+      // The receiver read all we sent before it closed: the frames are there.
+      tx_.queue_.park(slot_);
+    } else if (const auto requeued = tx_.queue_.requeue(slot_); requeued > 0) {
       tx_.log_.info(2, "leg " + std::to_string(slot_) + ": " + std::to_string(requeued) +
                            " unacknowledged frames go back to the queue");
     }
+    set_state(LegState::down);
     drained_ = drain_.load();
     if (!drained_) {
       // Reconnect soon, but not in lockstep with the other legs that just died with us.
@@ -149,6 +160,7 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
   }
   socket_ = std::move(result.socket);
   link_ = link;
+  delivery_.reset(wire::Hello::kSize);
   apply_live_tuning(tx_.socket_tuning());  // now that the path's RTT is known (default cc)
   tx_.queue_.on_ack(result.reply.next_seq);
   tx_.link_up(link);
@@ -187,12 +199,16 @@ asio::awaitable<void> TxLeg::send_loop() {
     }
     const auto& frame = *taken->frame;
     co_await send_frame(*socket_, frame);
+    delivery_.sent(frame.header.seq, wire::FrameHeader::kSize + frame.header.length);
     tx_.link_bytes_[*link_] += frame.header.length;
     {
       std::lock_guard lock(mutex_);
       stats_.bytes += frame.header.length;
       ++stats_.frames;
-      if (taken->resend) ++stats_.resent_frames;
+      if (taken->resend) {
+        ++stats_.resent_frames;
+        stats_.resent_bytes += frame.header.length;
+      }
     }
     if (tx_.chaos_strikes()) {
       tx_.log_.info(1, "chaos: resetting leg " + std::to_string(slot_));
@@ -205,7 +221,12 @@ asio::awaitable<void> TxLeg::send_loop() {
 asio::awaitable<void> TxLeg::ack_loop() {
   std::array<std::byte, wire::Control::kSize> buf{};
   for (;;) {
-    co_await asio::async_read(*socket_, asio::buffer(buf), asio::use_awaitable);
+    auto [ec, n] = co_await asio::async_read(*socket_, asio::buffer(buf), nothrow);
+    if (ec == asio::error::eof && half_closed_) {
+      peer_finished_ = true;  // the end of a drain (see drain())
+      co_return;
+    }
+    if (ec) throw std::system_error(ec);
     auto control = wire::Control::decode(buf);
     if (!control) throw std::system_error(std::make_error_code(std::errc::protocol_error));
     if (control->type == wire::ControlType::abort) {
@@ -224,11 +245,16 @@ asio::awaitable<void> TxLeg::ack_loop() {
 
 asio::awaitable<void> TxLeg::drain() {
   set_state(LegState::draining);
-  tx_.queue_.cancel_wait(slot_);
-  const auto limit = std::chrono::steady_clock::now() + kDrainLimit;
-  while (tx_.queue_.outstanding(slot_) > 0 && std::chrono::steady_clock::now() < limit) {
-    co_await sleep_for(20ms);
-  }
+  tx_.queue_.stop_taking(slot_);
+  // Every frame this leg carries is in its socket. Half-close: the receiver reads them all,
+  // sees the end of the stream and closes its side, which ends ack_loop() and with it this
+  // connection (the frames are parked, not resent). Not "wait until the receiver confirms
+  // them": confirmations can hang on frames only the other legs carry, and when every leg
+  // drains at once (a new genome moves them all to other links) nobody would.
+  asio::error_code ignored;
+  socket_->shutdown(asio::socket_base::shutdown_send, ignored);
+  half_closed_ = true;
+  co_await sleep_for(kDrainLimit);  // normally cut short by ack_loop()
 }
 
 }  // namespace vmp

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "stats.hpp"
+#include "tx/delivery_tracker.hpp"
 #include "util/socket_tuning.hpp"
 #include "util/wakeup.hpp"
 
@@ -42,6 +43,9 @@ class TxLeg {
   // The transfer failed here: after the frame in progress, tell the receiver (cancel frame).
   void request_cancel() { wakeup_.notify(); }
   bool cancel_sent() const { return cancel_sent_; }
+  // I/O thread: the frame went out on this leg's current connection and, as of the last
+  // sample_tcp(), the receiver's TCP has not acknowledged all of it.
+  bool in_flight(std::uint64_t seq) const { return delivery_.in_flight(seq); }
   LegStats stats() const;
 
  private:
@@ -59,8 +63,11 @@ class TxLeg {
   std::atomic<bool> drain_{false};
   bool running_ = false;
   bool ever_connected_ = false;
-  bool drained_ = false;      // the last connection ended by request_drain()
-  bool cancel_sent_ = false;  // I/O thread only
+  bool drained_ = false;        // the last connection ended by request_drain()
+  bool cancel_sent_ = false;    // I/O thread only
+  bool half_closed_ = false;    // I/O thread: this connection's drain sent its FIN
+  bool peer_finished_ = false;  // I/O thread: ...and the receiver closed its side after it
+  DeliveryTracker delivery_;    // I/O thread only
 
   mutable std::mutex mutex_;  // guards the fields snapshot() copies
   LegStats stats_;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 namespace vmp {
 
@@ -15,7 +16,14 @@ int Logger::bump_verbosity() {
 void Logger::write_line(std::string_view msg) const {
   std::string line;
   line.reserve(prefix_.size() + msg.size() + 3);
-  line.append(prefix_).append(": ").append(msg).push_back('\n');
+  line.append(prefix_).append(": ");
+  if (verbosity() >= 3) {
+    char stamp[32];
+    const std::chrono::duration<double> t = std::chrono::steady_clock::now() - start_;
+    std::snprintf(stamp, sizeof stamp, "[%8.3f] ", t.count());
+    line.append(stamp);
+  }
+  line.append(msg).push_back('\n');
   raw(line);
 }
 

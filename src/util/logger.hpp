@@ -1,9 +1,11 @@
 // One line per message on stderr, prefixed with the program name and role. Verbosity can be
 // raised at run time (SIGUSR2), so it is atomic; whole lines are written with one write(2)
-// so messages from different threads never interleave.
+// so messages from different threads never interleave. At verbosity 3 and up (debugging) each
+// line also says when it happened, in seconds since the logger was made.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -33,6 +35,7 @@ class Logger {
 
   std::string prefix_;
   std::atomic<int> verbosity_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace vmp

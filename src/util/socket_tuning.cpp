@@ -110,6 +110,8 @@ TcpInfoSample sample_tcp_info(int fd) {
   s.mss_bytes = info.tcpi_snd_mss;
   s.total_retrans_segments = info.tcpi_total_retrans;
   s.bytes_acked = info.tcpi_bytes_acked;
+  s.unacked_segments = info.tcpi_unacked;
+  s.notsent_bytes = info.tcpi_notsent_bytes;
   s.delivery_rate_bytes_per_second = static_cast<double>(info.tcpi_delivery_rate);
   s.pacing_rate_bytes_per_second = static_cast<double>(info.tcpi_pacing_rate);
   char cc[16] = {};  // TCP_CA_NAME_MAX

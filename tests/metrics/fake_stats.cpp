@@ -41,6 +41,7 @@ Stats sample_tx() {
   s.bytes_out = 2900000;
   s.frames = 303;
   s.resent_frames = 9;
+  s.resent_bytes = 9 << 20;
   s.reconnects = 6;
   s.tcp_acked_bytes = 2950000;
   s.window_bytes_used = 1048576;

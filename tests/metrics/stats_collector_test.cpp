@@ -23,6 +23,7 @@ TEST(StatsCollector, TransferFamiliesCarryTheSnapshotValues) {
   EXPECT_EQ(e.value(R"(viamillipede_output_bytes_total{role="tx"})"), 2900000);
   EXPECT_EQ(e.value(R"(viamillipede_frames_total{role="tx"})"), 303);
   EXPECT_EQ(e.value(R"(viamillipede_resent_frames_total{role="tx"})"), 9);
+  EXPECT_EQ(e.value(R"(viamillipede_resent_bytes_total{role="tx"})"), 9 << 20);
   EXPECT_EQ(e.value(R"(viamillipede_tcp_acked_bytes_total{role="tx"})"), 2950000);
   EXPECT_EQ(e.value(R"(viamillipede_reconnects_total{role="tx"})"), 6);
   EXPECT_EQ(e.value(R"(viamillipede_window_used_bytes{role="tx"})"), 1048576);
@@ -119,6 +120,7 @@ TEST(StatsCollector, ReceiverFamilies) {
           R"(viamillipede_leg_state{role="rx",leg="1",link="10.0.0.9:51002",state="draining"})"),
       1);
   EXPECT_FALSE(e.has_family("viamillipede_resent_frames_total"));
+  EXPECT_FALSE(e.has_family("viamillipede_resent_bytes_total"));
   EXPECT_FALSE(e.has_family("viamillipede_leg_resent_frames_total"));
   EXPECT_FALSE(e.has_family("viamillipede_tcp_acked_bytes_total"));
   EXPECT_FALSE(e.has_family("viamillipede_leg_tcp_acked_bytes_total"));

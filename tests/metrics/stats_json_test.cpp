@@ -49,6 +49,7 @@ TEST(StatsJson, TransmitterSummaryRoundTrips) {
   EXPECT_EQ(j["throughput_bytes_per_second"], 240000.0);
   EXPECT_EQ(j["frames"], 303);
   EXPECT_EQ(j["resent_frames"], 9);
+  EXPECT_EQ(j["resent_bytes"], 9 << 20);
   EXPECT_FALSE(j.contains("duplicate_frames"));
   EXPECT_EQ(j["reconnects"], 6);
   EXPECT_EQ(j["stall_seconds"]["source"], 1.25);

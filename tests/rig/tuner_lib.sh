@@ -74,7 +74,8 @@ tl_sampler() {
 # tl_run SECONDS SAMPLES TARGETS [tx options...]: one transfer of SECONDS (the transmitter is
 # ended then). SAMPLES gets "elapsed_s bytes" lines (cumulative payload bytes received, see the
 # top), elapsed from the moment the transmitter started. With TL_AT="S CMD..." set, CMD runs S
-# seconds after the transmitter started (a mid-transfer change).
+# seconds after the transmitter started (a mid-transfer change). TL_RX_ARGS: extra receiver
+# options (e.g. "--verbose 3" when debugging a run).
 tl_run() {
   local secs=$1 samples=$2 targets=$3
   shift 3
@@ -84,7 +85,7 @@ tl_run() {
   mkfifo "$fifo"
   spawn pv_pid timeout -k 2 $((secs + 30)) pv -f -n -b -t -i 1 "$fifo" >/dev/null 2>"$raw"
   t_pv=$(date +%s.%N)
-  spawn rx_pid ip netns exec "$NS_RX" timeout -k 2 $((secs + 25)) "$VMP" rx "$VMP_PORT" \
+  spawn rx_pid ip netns exec "$NS_RX" timeout -k 2 $((secs + 25)) "$VMP" rx "$VMP_PORT" ${TL_RX_ARGS:-} \
     >"$fifo" 2>"$RIG_WORK/rx.err"
   wait_listen "$NS_RX" "$VMP_PORT"
   t_tx=$(date +%s.%N)

@@ -5,7 +5,8 @@
 #   lossy: one path, 100 Mbit/s, 40 ms RTT, 1% loss each way        (default)
 #   three: three paths, 100/60/30 Mbit/s, 20 ms RTT
 # The grid (--no-tune, 8 s each, goodput from second 2 on) is measured in the test, on the same
-# rig, just before the tuned run. Throughput is what leaves the receiver's stdout, each second;
+# rig, just before the tuned run. Throughput is the payload arriving at the receiver host,
+# each second (tuner_lib.sh says why not stdout, which is printed as a cross-check);
 # "reached" = the trailing 5-second mean is >= 90% of the grid optimum.
 # Usage: tuner_lossy.sh VIAMILLIPEDE VMP-LINKEMU [lossy|three]   (exit 0 pass, 1 fail, 77 skip)
 # Environment: TUNE_SECONDS (tuned run, default 40), GRID_SECONDS (default 8), TUNE_SEED.

@@ -70,6 +70,7 @@ class FakeTransfer final : public TransferControl {
     s.elapsed_seconds = last_ - t0_;
     s.bytes_out = static_cast<std::uint64_t>(confirmed());
     if (report_tcp_acks_) s.tcp_acked_bytes = static_cast<std::uint64_t>(acked_);
+    s.resent_bytes = static_cast<std::uint64_t>(acked_ * resent_share_);
     s.knobs = knobs_;
     s.finished = finish_at_ > 0 && s.elapsed_seconds >= finish_at_;
     LegStats leg;
@@ -136,6 +137,11 @@ class FakeTransfer final : public TransferControl {
   void backlog_follows_new_knobs(bool on) {
     std::lock_guard lock(mutex_);
     backlog_follows_new_ = on;
+  }
+  // This share of what TCP acknowledged were copies of frames sent before (Stats::resent_bytes).
+  void resent_share(double share) {
+    std::lock_guard lock(mutex_);
+    resent_share_ = share;
   }
   // false: a core that does not report tcp_acked_bytes (it stays 0).
   void report_tcp_acks(bool on) {
@@ -223,6 +229,7 @@ class FakeTransfer final : public TransferControl {
   double confirm_lag_ = 1.0;
   double backlog_ = 0.3;
   bool report_tcp_acks_ = true;
+  double resent_share_ = 0;
   bool backlog_follows_new_ = false;
   double applied_at_;
   Knobs previous_;

@@ -58,6 +58,19 @@ TEST(GoodputMeter, ScoresTheGenomeInForceNotItsPredecessor) {
   EXPECT_NEAR(r.goodput, 8e6, 0.08 * 8e6);
 }
 
+// Copies of frames sent twice are acknowledged too, but they are not goodput.
+TEST(GoodputMeter, ResentBytesAreNotGoodput) {
+  VirtualClock clock;
+  FakeTransfer fake(clock, with_legs(8), per_leg, 1, 0.0);
+  fake.backlog(0);
+  fake.resent_share(0.25);
+  clock.sleep_for(2, {});
+  GoodputMeter meter(fake, clock);
+  MeterResult r = meter.measure(plan(0.3, 1.0), {});
+  EXPECT_TRUE(r.tcp_acked);
+  EXPECT_NEAR(r.goodput, 0.75 * 8e6, 0.08 * 8e6);
+}
+
 // The same measurement by receiver confirmations credits the new genome with the old one's
 // rate: the misattribution the TCP count removes. Also shows the fallback works.
 TEST(GoodputMeter, ConfirmationsAloneWouldCreditThePredecessor) {

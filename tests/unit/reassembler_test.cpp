@@ -49,10 +49,17 @@ TEST(Reassembler, WriterWaitsForTheMissingFrame) {
   std::optional<InFrame> got;
   std::thread writer([&] { got = r.next(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  const auto gap = r.gap();  // the writer waits for frame 0, frame 1 is there
+  ASSERT_TRUE(gap);
+  EXPECT_EQ(gap->seq, 0u);
+  EXPECT_EQ(gap->frames_behind, 1u);
+  EXPECT_EQ(gap->bytes_behind, 10u);
+  EXPECT_GE(gap->waited, std::chrono::milliseconds(20));
   r.insert(make(pool, 0, 10));
   writer.join();
   ASSERT_TRUE(got);
   EXPECT_EQ(got->seq, 0u);
+  EXPECT_FALSE(r.gap());
 }
 
 TEST(Reassembler, CloseReleasesTheWriter) {

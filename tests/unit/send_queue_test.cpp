@@ -102,6 +102,117 @@ TEST(SendQueue, IdleLegsOfThePreferredLinkGetWorkFirst) {
   EXPECT_FALSE(q.take(5, 2));
 }
 
+TEST(SendQueue, AFrameHandedToALegThatStopsTakingGoesToAnother) {
+  asio::io_context io;
+  BufferPool pool(0);
+  SendQueue q(1000);
+  Wakeup w3(io.get_executor()), w4(io.get_executor());
+  q.wait_for_work(/*leg=*/3, /*preference=*/0, &w3);
+  q.push(frame(pool, 0, 10));  // handed to leg 3 while it sleeps
+  EXPECT_EQ(q.outstanding(3), 1u);
+  q.stop_taking(3);  // ...which wakes up to drain instead of sending it
+  EXPECT_EQ(q.outstanding(3), 0u);
+  q.wait_for_work(/*leg=*/4, /*preference=*/0, &w4);
+  auto t = q.take(4, 0);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->frame->header.seq, 0u);
+  EXPECT_FALSE(t->resend);  // it never left
+}
+
+TEST(SendQueue, AHedgedFrameGoesOutOnAnotherLeg) {
+  BufferPool pool(0);
+  SendQueue q(1000);
+  q.push(frame(pool, 0, 100));
+  q.push(frame(pool, 1, 100));
+  ASSERT_TRUE(q.take(1, 0));  // frame 0 on leg 1
+  ASSERT_TRUE(q.take(2, 0));  // frame 1 on leg 2
+  auto held = q.front_held(8);
+  ASSERT_EQ(held.size(), 2u);
+  EXPECT_EQ(held[0].seq, 0u);
+  EXPECT_EQ(held[0].leg, 1u);
+  EXPECT_TRUE(q.hedge(0, 1));
+  EXPECT_FALSE(q.hedge(0, 1));  // leg 1 no longer holds it
+  EXPECT_EQ(q.outstanding(1), 0u);
+  EXPECT_FALSE(q.take(1, 0));  // leg 1 has its copy in the socket already
+  auto t = q.take(3, 0);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->frame->header.seq, 0u);
+  EXPECT_TRUE(t->resend);
+  q.on_ack(1);
+  EXPECT_FALSE(q.hedge(1, 1));  // not leg 1's
+  EXPECT_EQ(q.front_held(8).size(), 1u);
+}
+
+TEST(SendQueue, TheLegAHedgeAvoidedMayTakeItOnceItReconnected) {
+  BufferPool pool(0);
+  SendQueue q(1000);
+  q.push(frame(pool, 0, 100));
+  ASSERT_TRUE(q.take(1, 0));
+  ASSERT_TRUE(q.hedge(0, 1));
+  EXPECT_EQ(q.requeue(1), 0u);  // its copy died with the connection
+  auto t = q.take(1, 0);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->frame->header.seq, 0u);
+}
+
+TEST(SendQueue, AFrameHandedOverButNotSentIsNotHeld) {
+  asio::io_context io;
+  BufferPool pool(0);
+  SendQueue q(1000);
+  Wakeup w(io.get_executor());
+  q.wait_for_work(4, 0, &w);
+  q.push(frame(pool, 0, 100));  // handed to leg 4, which has not woken up yet
+  EXPECT_TRUE(q.front_held(8).empty());
+  ASSERT_TRUE(q.head());
+  EXPECT_EQ(q.head()->out_for, std::chrono::steady_clock::duration{});
+  ASSERT_TRUE(q.take(4, 0));
+  EXPECT_EQ(q.front_held(8).size(), 1u);
+}
+
+TEST(SendQueue, WindowFullWhileTheReaderWaits) {
+  BufferPool pool(0);
+  SendQueue q(150);
+  q.push(frame(pool, 0, 100));
+  EXPECT_FALSE(q.window_full());
+  std::thread reader([&] { q.wait_for_room(100); });
+  while (!q.window_full()) std::this_thread::yield();
+  q.on_ack(1);
+  reader.join();
+  EXPECT_FALSE(q.window_full());
+}
+
+TEST(SendQueue, AGracefullyClosedLegsFramesAreParkedNotResent) {
+  BufferPool pool(0);
+  SendQueue q(1000);
+  for (std::uint64_t s = 0; s < 3; ++s) q.push(frame(pool, s, 100));
+  ASSERT_TRUE(q.take(1, 0));  // 0
+  ASSERT_TRUE(q.take(2, 0));  // 1
+  ASSERT_TRUE(q.take(2, 0));  // 2
+  EXPECT_EQ(q.park(2), 2u);
+  EXPECT_EQ(q.outstanding(2), 0u);
+  EXPECT_FALSE(q.take(3, 0));                 // nothing to resend
+  EXPECT_TRUE(q.front_held(8).size() == 1u);  // frame 0, still on leg 1
+  q.on_ack(3);
+  EXPECT_EQ(q.held_bytes(), 0u);
+}
+
+TEST(SendQueue, AParkedHeadTheReceiverDoesNotWriteIsResent) {
+  BufferPool pool(0);
+  SendQueue q(1000);
+  q.push(frame(pool, 0, 100));
+  q.push(frame(pool, 1, 100));
+  ASSERT_TRUE(q.take(1, 0));
+  ASSERT_TRUE(q.take(1, 0));
+  EXPECT_EQ(q.park(1), 2u);
+  EXPECT_FALSE(q.unpark_overdue_head(std::chrono::hours(1)));
+  EXPECT_TRUE(q.unpark_overdue_head(std::chrono::steady_clock::duration{}));
+  auto t = q.take(2, 0);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->frame->header.seq, 0u);
+  EXPECT_TRUE(t->resend);
+  EXPECT_FALSE(q.take(2, 0));  // frame 1 stays parked: only the head is in doubt
+}
+
 // Leg 9 (link 0) is busy sending frame 0; frame 1 is pending, and leg 5 (link 2) may not take
 // it yet: a small burst waits for the preferred link.
 class FirstLinkBusy : public ::testing::Test {

@@ -110,8 +110,12 @@ MeterResult GoodputMeter::measure(const MeterPlan& plan, std::stop_token stop) {
     r.finished = true;
     return r;
   }
+  // TCP acknowledges a resent frame twice (or once more after a lost leg threw the first copy
+  // away): the resent bytes are not goodput. They are counted when sent, a little before TCP
+  // acknowledges them, so the difference can dip for a moment after a burst of resends.
   auto value = [this](const Stats& s) {
-    return static_cast<double>(tcp_ ? s.tcp_acked_bytes : s.bytes_out);
+    if (!tcp_) return static_cast<double>(s.bytes_out);
+    return static_cast<double>(s.tcp_acked_bytes) - static_cast<double>(s.resent_bytes);
   };
   bool by_tcp = tcp_;
   Steps steps({first.elapsed_seconds, value(first)});

@@ -6,7 +6,9 @@
 // network by up to a window (64 MiB is ~5 s at 100 Mbit/s) and arrive in bursts when a late
 // frame releases everything queued behind it, so a genome was credited with bytes its
 // predecessor sent. The TCP count leads them by that window and moves smoothly. It also counts
-// frames sent again after a leg died, which are rare and are still work the path did.
+// frames sent twice (a lost leg's frames, frames resent because they held the window up on a
+// slow leg): Stats::resent_bytes is subtracted, so a genome that makes the core resend a lot
+// is not credited for the copies.
 // A core (or fake) that reports no TCP count (tcp_acked_bytes stays 0) is measured by bytes_out.
 //
 // The core samples the TCP count on its 200 ms tick, so the counter is a staircase. The meter

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <atomic>
 #include <csignal>
 #include <random>
 #include <thread>
@@ -81,14 +82,15 @@ struct Loopback {
   ExitCode rx_code = ExitCode::internal, tx_code = ExitCode::internal;
   std::thread rx_thread, tx_thread;
 
-  explicit Loopback(Knobs knobs, bool checksums = false) {
+  // `links` targets, all the same receiver (so knobs can move legs between links).
+  explicit Loopback(Knobs knobs, bool checksums = false, std::size_t links = 1) {
     std::signal(SIGPIPE, SIG_IGN);
     RxConfig rc;
     rc.bind_address = "127.0.0.1";
     rc.require_checksums = checksums;
     rx = std::make_unique<Receiver>(rc, log, EngineHooks{false, {}});
     TxConfig tc;
-    tc.targets = {{"127.0.0.1", rx->port()}};
+    tc.targets.assign(links, {"127.0.0.1", rx->port()});
     tc.knobs = knobs;
     tc.checksums = checksums;
     tc.outage_timeout = std::chrono::seconds(20);
@@ -184,6 +186,75 @@ TEST(Engine, KnobsChangeMidStreamWithoutLosingData) {
   const auto s = lb.tx->snapshot();
   EXPECT_GE(s.legs.size(), 16u);  // the slots grew to 16 at one point
   EXPECT_EQ(s.knobs, steps.back());
+}
+
+// A genome that moves every leg to another link drains them all at once. Draining legs must
+// not wait on each other (once, each waited up to 10 s for confirmations that hung on frames
+// only a working leg could carry, and the stream stopped).
+TEST(Engine, MovingEveryLegToAnotherLinkDoesNotStallTheStream) {
+  Knobs k;
+  k.legs = 4;
+  k.frame_bytes = 64 * KiB;
+  k.window_bytes = 8 * MiB;
+  k.link_weights = {100, 0};
+  Loopback lb(k, false, 2);
+  std::pair<std::uint64_t, std::uint64_t> got;
+  std::thread consumer([&] { got = consume(lb.out.r); });
+  // The producer writes only what the test allows, so data is in flight at every switch.
+  constexpr std::uint64_t kStep = 8 * MiB;
+  constexpr int kRounds = 6;
+  const std::uint64_t total = kStep * (kRounds + 1);
+  std::atomic<std::uint64_t> allowed{kStep};
+  std::uint64_t want = 0;
+  std::thread producer([&] {
+    std::mt19937_64 rng(3);
+    std::vector<std::uint64_t> block(8192);
+    XXH3_state_t* st = XXH3_createState();
+    XXH3_64bits_reset(st);
+    for (std::uint64_t sent = 0; sent < total;) {
+      if (sent >= allowed.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
+      }
+      for (auto& v : block) v = rng();
+      const auto n = std::min<std::uint64_t>(block.size() * 8, allowed.load() - sent);
+      XXH3_64bits_update(st, block.data(), n);
+      const char* p = reinterpret_cast<const char*>(block.data());
+      for (std::uint64_t done = 0; done < n;) {
+        const auto w = ::write(lb.in.w, p + done, n - done);
+        if (w <= 0) break;  // the transmitter gave up; the checks below say so
+        done += static_cast<std::uint64_t>(w);
+      }
+      sent += n;
+    }
+    want = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    lb.in.close_write();
+  });
+  auto confirmed_within = [&](std::uint64_t bytes, std::chrono::seconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (lb.tx->snapshot().bytes_out < bytes) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  };
+  ASSERT_TRUE(confirmed_within(kStep, std::chrono::seconds(30)));
+  for (int round = 0; round < kRounds; ++round) {
+    Knobs n = k;
+    n.link_weights = round % 2 ? std::vector<double>{100, 0} : std::vector<double>{0, 100};
+    lb.tx->apply(n);
+    allowed += kStep;
+    // Far below the old 10 s drain limit, far above what loopback needs for 8 MiB.
+    EXPECT_TRUE(confirmed_within(allowed.load(), std::chrono::seconds(5))) << "round " << round;
+  }
+  producer.join();
+  lb.join();
+  consumer.join();
+  EXPECT_EQ(lb.tx_code, ExitCode::ok) << lb.tx->message();
+  EXPECT_EQ(got.second, total);
+  EXPECT_EQ(got.first, want);
+  EXPECT_GE(lb.tx->snapshot().links.at(1).bytes, kStep);  // the legs did move
 }
 
 TEST(Engine, PublishedTuningShowsInSnapshot) {

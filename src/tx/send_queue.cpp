@@ -101,7 +101,8 @@ std::optional<SendQueue::Taken> SendQueue::take(std::uint32_t leg, std::uint32_t
 void SendQueue::wait_for_work(std::uint32_t leg, std::uint32_t preference, Wakeup* wakeup) {
   std::lock_guard lock(mutex_);
   std::erase_if(waiters_, [leg](const Waiter& w) { return w.leg == leg; });
-  waiters_.push_back({preference, leg, wakeup});
+  const Waiter w{preference, leg, wakeup};
+  waiters_.insert(std::upper_bound(waiters_.begin(), waiters_.end(), w, preferred_first), w);
   live_legs_[leg] = preference;
   hand_out_locked();
 }
@@ -121,9 +122,6 @@ void SendQueue::stop_taking(std::uint32_t leg) {
 }
 
 void SendQueue::hand_out_locked() {
-  std::sort(waiters_.begin(), waiters_.end(), [](const Waiter& a, const Waiter& b) {
-    return std::tie(a.preference, a.leg) < std::tie(b.preference, b.leg);
-  });
   auto w = waiters_.begin();
   while (w != waiters_.end() && !pending_.empty()) {
     if (!may_take_locked(w->preference)) break;  // the preferred legs will take it

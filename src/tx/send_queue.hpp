@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <vector>
 
 #include "tx/out_frame.hpp"
@@ -120,6 +121,9 @@ class SendQueue {
     std::uint32_t leg;
     Wakeup* wakeup;
   };
+  static bool preferred_first(const Waiter& a, const Waiter& b) {
+    return std::tie(a.preference, a.leg) < std::tie(b.preference, b.leg);
+  }
   Entry* entry(std::uint64_t seq);
   void hand_out_locked();  // matches pending frames with idle legs
   void make_pending_locked(Entry& e);
@@ -144,7 +148,7 @@ class SendQueue {
   // Live legs (they took or waited for work since they last lost their connection) and the
   // preference of their link: the lowest is the link being filled first.
   std::map<std::uint32_t, std::uint32_t> live_legs_;
-  std::vector<Waiter> waiters_;
+  std::vector<Waiter> waiters_;  // preferred_first order (insertion keeps it)
   std::uint64_t held_bytes_ = 0;
   std::uint64_t window_bytes_;
   bool closed_ = false;

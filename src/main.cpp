@@ -12,6 +12,7 @@
 #include "cli/options.hpp"
 #include "rx/receiver.hpp"
 #include "tx/transmitter.hpp"
+#include "util/fd_limit.hpp"
 #include "util/logger.hpp"
 #include "vmp/metrics/exporter.hpp"
 #include "vmp/metrics/stats_json.hpp"
@@ -86,7 +87,8 @@ int run_rx(const Config& cfg, Logger& log) {
     return fail(log, ExitCode::network, e.what());
   }
   const DetachOnExit detach{observers};
-  log.info(1, "listening on port " + std::to_string(rx->port()));
+  log.info(1, "listening on port " + std::to_string(rx->port()) + " (up to " +
+                  std::to_string(raise_fd_limit()) + " open files)");
   const auto code = rx->run(STDOUT_FILENO);
   observers.write_json(rx->snapshot());
   if (code != ExitCode::ok) log.error(rx->message());

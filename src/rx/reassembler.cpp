@@ -2,14 +2,48 @@
 
 namespace vmp {
 
+Reassembler::Insert Reassembler::check(std::uint64_t seq, std::uint64_t offset,
+                                       std::uint32_t length, bool last) const {
+  std::lock_guard lock(mutex_);
+  return check_locked(seq, offset, length, last);
+}
+
+Reassembler::Insert Reassembler::check_locked(std::uint64_t seq, std::uint64_t offset,
+                                              std::uint32_t length, bool last) const {
+  if (seq < next_seq_) return Insert::duplicate;
+  if (auto held = pending_.find(seq); held != pending_.end()) {
+    const InFrame& f = held->second;
+    const bool same = f.offset == offset && f.length == length && f.last == last;
+    return same ? Insert::duplicate : Insert::conflicting;
+  }
+  if (last_seq_ && seq > *last_seq_) return Insert::inconsistent;
+  if (last && !pending_.empty() && pending_.rbegin()->first > seq) return Insert::inconsistent;
+  if (length == 0 && !last) return Insert::inconsistent;  // only an empty stream's end is empty
+  // Every frame between the writer and this one holds at least one byte.
+  if (offset < next_offset_ || offset - next_offset_ < seq - next_seq_) return Insert::inconsistent;
+  if (seq == next_seq_ && offset != next_offset_) return Insert::inconsistent;
+  // Ends beyond the window, or would hold more than the window allows: a transmitter that
+  // keeps to the window it was told never sends this (seq is bounded by the offset rule).
+  if (offset - next_offset_ > window_ || offset - next_offset_ + length > window_)
+    return Insert::too_far_ahead;
+  if (cost_ + length + kFrameCost > budget_) return Insert::too_far_ahead;
+  if (auto before = pending_.find(seq - 1); seq > 0 && before != pending_.end() &&
+                                            before->second.offset + before->second.length != offset)
+    return Insert::inconsistent;
+  if (auto after = pending_.find(seq + 1);
+      after != pending_.end() && offset + length != after->second.offset)
+    return Insert::inconsistent;
+  return Insert::accepted;
+}
+
 Reassembler::Insert Reassembler::insert(InFrame frame) {
   std::lock_guard lock(mutex_);
-  if (frame.seq < next_seq_ || pending_.contains(frame.seq)) {
-    ++duplicates_;
-    return Insert::duplicate;
-  }
-  if (frame.offset > next_offset_ + max_ahead_bytes_) return Insert::too_far_ahead;
+  const auto verdict = check_locked(frame.seq, frame.offset, frame.length, frame.last);
+  if (verdict == Insert::duplicate) ++duplicates_;
+  if (verdict != Insert::accepted) return verdict;
   buffered_ += frame.length;
+  cost_ += frame.length + kFrameCost;
+  if (frame.last) last_seq_ = frame.seq;
   const bool wakes_writer = frame.seq == next_seq_;
   pending_.emplace(frame.seq, std::move(frame));
   if (wakes_writer) ready_.notify_one();
@@ -32,6 +66,7 @@ std::optional<InFrame> Reassembler::next() {
   auto node = pending_.extract(pending_.begin());
   InFrame f = std::move(node.mapped());
   buffered_ -= f.length;
+  cost_ -= f.length + kFrameCost;
   ++next_seq_;
   next_offset_ += f.length;
   saw_last_ = f.last;
@@ -52,6 +87,11 @@ std::uint64_t Reassembler::next_seq() const {
 std::uint64_t Reassembler::buffered_bytes() const {
   std::lock_guard lock(mutex_);
   return buffered_;
+}
+
+std::uint64_t Reassembler::held_cost() const {
+  std::lock_guard lock(mutex_);
+  return cost_;
 }
 
 std::uint64_t Reassembler::duplicates() const {

@@ -46,11 +46,24 @@ unsigned io_threads(unsigned configured) {
   return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
 }
 
+// Rejections are summarised over this interval (see RejectLog).
+constexpr auto kRejectInterval = 5s;
+
+std::string address_of(const tcp::socket& s) {
+  asio::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return "unknown peer";
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  return addr.to_string();
+}
+
 std::string peer_of(const tcp::socket& s) {
   asio::error_code ec;
   auto ep = s.remote_endpoint(ec);
   if (ec) return "unknown peer";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
+  return address_of(s) + ":" + std::to_string(ep.port());
 }
 
 tcp::acceptor open_acceptor(asio::io_context& io, const RxConfig& cfg) {
@@ -93,11 +106,15 @@ Receiver::Receiver(RxConfig cfg, Logger& log, EngineHooks hooks)
       hooks_(std::move(hooks)),
       start_(std::chrono::steady_clock::now()),
       receiver_id_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32) | 1),
+      rejects_([&log](const std::string& line) { log.error(line); }, kRejectInterval),
+      gate_(cfg_.max_handshakes, cfg_.max_handshakes_per_address),
+      // Idle payload buffers kept for reuse: at most the window (the reassembler bounds the
+      // rest), so memory stays within the window twice plus constants.
+      pool_(std::min<std::uint64_t>(64 * MiB, cfg_.window_bytes)),
+      frames_(cfg_.window_bytes),
+      last_leg_seen_(start_),
       acceptor_(open_acceptor(io_, cfg_)),
-      port_(acceptor_.local_endpoint().port()),
-      pool_(64 * MiB),  // idle payload buffers kept for reuse; the window bounds the rest
-      frames_(cfg_.max_ahead_bytes),
-      last_leg_seen_(start_) {}
+      port_(acceptor_.local_endpoint().port()) {}
 
 Receiver::~Receiver() {
   frames_.close();
@@ -136,6 +153,7 @@ ExitCode Receiver::run(int out_fd) {
   for (auto& t : helpers) t.join();
   frames_.close();
   writer.join();
+  rejects_.flush(std::chrono::steady_clock::now(), true);
   if (cfg_.progress) log_.raw(format_progress(snapshot(), true));
   return outcome_.code();
 }
@@ -150,12 +168,12 @@ void Receiver::finish(ExitCode code, std::string message) {
   asio::post(io_, [this] { io_.stop(); });
 }
 
-void Receiver::reject(const std::string& peer, const std::string& why) {
+void Receiver::reject(const tcp::socket& socket, const std::string& why) {
   {
     std::lock_guard lock(mutex_);
     ++rejected_;
   }
-  log_.error("rejected connection from " + peer + ": " + why);
+  rejects_.reject(address_of(socket), peer_of(socket), why);
 }
 
 asio::awaitable<void> Receiver::accept_loop() {
@@ -169,71 +187,105 @@ asio::awaitable<void> Receiver::accept_loop() {
       continue;
     }
     auto strand = socket.get_executor();
-    asio::co_spawn(strand, admit(std::move(socket)), asio::detached);
+    tcp::socket conn(std::move(socket));
+    std::string why;
+    auto pass = gate_.enter(address_of(conn), why);
+    if (!pass) {
+      reject(conn, why);
+      asio::error_code ignored;
+      conn.close(ignored);
+      continue;
+    }
+    asio::co_spawn(strand, admit(std::move(conn), std::move(*pass)), asio::detached);
   }
 }
 
 // Handshake checks, in the order that tells a stranger the most useful thing.
-asio::awaitable<void> Receiver::admit(tcp::socket socket) {
+asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pass) {
   const auto peer = peer_of(socket);
   std::array<std::byte, wire::Hello::kSize> buf{};
   asio::steady_timer deadline(socket.get_executor(), cfg_.handshake_timeout);
   auto got = co_await (asio::async_read(socket, asio::buffer(buf), nothrow) ||
                        deadline.async_wait(nothrow));
-  if (got.index() == 1) co_return reject(peer, "no handshake within the timeout");
+  if (got.index() == 1) co_return reject(socket, "no handshake within the timeout");
   if (auto [ec, n] = std::get<0>(got); ec) {
-    co_return reject(peer, "closed before a complete handshake (" + ec.message() + ")");
+    co_return reject(socket, "closed before a complete handshake (" + ec.message() + ")");
   }
-  auto send_reply = [&](wire::ReplyCode code) -> asio::awaitable<void> {
+  // A refusal says why and nothing else: no sequence numbers, ids or counts for strangers.
+  auto refuse = [&](wire::ReplyCode code, const std::string& why) -> asio::awaitable<void> {
     wire::HelloReply reply;
     reply.code = code;
-    reply.next_seq = current_ack().next_seq;
-    reply.receiver_id = receiver_id_;
     const auto bytes = reply.encode();
+    reject(socket, why);
     co_await asio::async_write(socket, asio::buffer(bytes), nothrow);
   };
   const auto hello = wire::Hello::decode(buf);
-  if (!hello) {
-    co_await send_reply(wire::ReplyCode::malformed);
-    co_return reject(peer, "not a viamillipede handshake");
-  }
+  if (!hello) co_return co_await refuse(wire::ReplyCode::malformed, "not a viamillipede handshake");
   if (hello->version != wire::kVersion) {
-    co_await send_reply(wire::ReplyCode::bad_version);
-    co_return reject(peer, "protocol version " + std::to_string(hello->version) +
-                               ", this receiver speaks " + std::to_string(wire::kVersion));
+    co_return co_await refuse(wire::ReplyCode::bad_version,
+                              "protocol version " + std::to_string(hello->version) +
+                                  ", this receiver speaks " + std::to_string(wire::kVersion));
   }
-  if (hello->checkphrase != cfg_.checkphrase) {
-    co_await send_reply(wire::ReplyCode::bad_checkphrase);
-    co_return reject(peer, "wrong checkphrase");
-  }
+  if (hello->checkphrase != cfg_.checkphrase)
+    co_return co_await refuse(wire::ReplyCode::bad_checkphrase, "wrong checkphrase");
   if (cfg_.require_checksums && !hello->has(wire::HelloFlag::checksums)) {
-    co_await send_reply(wire::ReplyCode::checksums_required);
-    co_return reject(peer, "transmitter does not send checksums and this receiver requires them");
+    co_return co_await refuse(
+        wire::ReplyCode::checksums_required,
+        "transmitter does not send checksums and this receiver requires them");
   }
+  const bool probe = hello->leg == wire::kProbeLeg;
   bool complete = false;
   bool admitted = false;
+  std::list<std::shared_ptr<RxLeg>> displaced;
   {
     std::unique_lock lock(mutex_);
     if (session_ && *session_ != hello->session) {
-      lock.unlock();
-      co_await send_reply(wire::ReplyCode::busy);
-      co_return reject(
-          peer, "belongs to another transfer (session " + std::to_string(hello->session) + ")");
+      // A session that never delivered a frame has nothing to lose: a new one takes over,
+      // so one stray (or hostile) Hello cannot hold an idle receiver for its outage timeout.
+      if (frames_received_ > 0 || probe || abort_) {
+        lock.unlock();
+        co_return co_await refuse(wire::ReplyCode::busy, "belongs to another transfer (session " +
+                                                             std::to_string(hello->session) + ")");
+      }
+      log_.info(1, "session " + std::to_string(*session_) + " sent nothing; session " +
+                       std::to_string(hello->session) + " from " + peer + " takes over");
+      displaced.swap(legs_);
+      session_.reset();
+      seen_leg_ids_.clear();
     }
     complete = written_.complete;
-    admitted = !complete && hello->leg != wire::kProbeLeg && !abort_;
+    // Legs keep coming after completion: the transmitter's end frame may arrive on a new one.
+    admitted = !probe && !abort_;
     if (!session_ && admitted) {
       session_ = hello->session;
-      outage_timeout_ = std::chrono::seconds(hello->outage_timeout_seconds);
+      outage_timeout_ =
+          std::min(std::chrono::seconds(hello->outage_timeout_seconds), cfg_.max_outage);
       log_.info(1, "session " + std::to_string(hello->session) + " from " + peer);
     }
     if (admitted) last_leg_seen_ = std::chrono::steady_clock::now();
   }
-  co_await send_reply(complete ? wire::ReplyCode::complete : wire::ReplyCode::accept);
-  if (!admitted) co_return;  // a probe, or a leg of a transfer that has already ended
+  for (auto& leg : displaced) leg->close_soon();
+  {
+    wire::HelloReply reply;
+    reply.code = complete ? wire::ReplyCode::complete : wire::ReplyCode::accept;
+    std::unique_lock lock(mutex_);
+    const auto count = written_count();
+    lock.unlock();
+    reply.next_seq = count.frames;
+    reply.bytes = count.bytes;
+    reply.digest = complete ? count.digest : 0;
+    reply.receiver_id = receiver_id_;
+    reply.window_bytes = cfg_.window_bytes;
+    const auto bytes = reply.encode();
+    co_await asio::async_write(socket, asio::buffer(bytes), nothrow);
+  }
+  if (!admitted) co_return;             // a probe, or the transfer has been aborted
+  { auto released = std::move(pass); }  // no longer a stranger: out of the handshake caps
   std::shared_ptr<RxLeg> leg;
   {
     std::lock_guard lock(mutex_);
+    // The session may have been taken over while we wrote the reply.
+    if (session_ != hello->session) co_return;
     // The transmitter reuses its slot number as the leg id: a known id is a reconnect.
     if (!seen_leg_ids_.insert(hello->leg).second) ++reconnects_;
     leg = std::make_shared<RxLeg>(*this, std::move(socket), hello->leg, peer);
@@ -249,12 +301,39 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket) {
   total.frames += ended.frames;
   legs_.remove(leg);
   last_leg_seen_ = std::chrono::steady_clock::now();
-  // The transmitter closes its legs once it has the final ack: the last one to go ends the
-  // run now rather than at the next tick (which would add up to 200 ms to every transfer).
-  if (written_.complete && legs_.empty()) {
+}
+
+wire::StreamCount Receiver::written_count() const {
+  return {written_.next_seq, written_.bytes, written_.digest};
+}
+
+void Receiver::on_end(const wire::StreamCount& sent) {
+  std::unique_lock lock(mutex_);
+  if (!written_.complete) {
+    // An honest transmitter sends its end frame only after our completion ack.
     lock.unlock();
-    finish(ExitCode::ok, "complete");
+    log_.error("an end frame arrived before the stream was complete; ignoring it");
+    return;
   }
+  const auto wrote = written_count();
+  lock.unlock();
+  if (wrote == sent) return finish(ExitCode::ok, "complete");
+  finish(
+      ExitCode::mismatch,
+      "the transmitter sent " + wire::to_string(sent) + " but this receiver wrote " +
+          wire::to_string(wrote) +
+          (sent.frames == wrote.frames && sent.bytes == wrote.bytes ? " with another digest" : "") +
+          ": the output is not the stream that was sent");
+}
+
+bool Receiver::on_altered(const std::string& why) {
+  {
+    std::lock_guard lock(mutex_);
+    if (frames_received_ == 0) return false;
+  }
+  abort_transfer({wire::AbortCode::mismatch, ExitCode::mismatch,
+                  why + ": the stream was altered on the way; stopping"});
+  return true;
 }
 
 wire::Control Receiver::current_ack() const {
@@ -263,6 +342,7 @@ wire::Control Receiver::current_ack() const {
   c.next_seq = written_.next_seq;
   c.bytes = written_.bytes;
   c.complete = written_.complete;
+  if (c.complete) c.digest = written_.digest;
   if (abort_) {
     c.type = wire::ControlType::abort;
     c.abort = abort_->code;
@@ -338,9 +418,13 @@ asio::awaitable<void> Receiver::tick_loop() {
       continue;
     }
     if (written_.complete) {
-      if (no_legs || now - ended_at_ > cfg_.linger) {
+      // Waiting for the transmitter's end frame (on_end finishes the run when it comes).
+      if (now - ended_at_ > cfg_.linger) {
         lock.unlock();
-        finish(ExitCode::ok, "complete");
+        finish(ExitCode::network,
+               "the stream was written but the transmitter never confirmed its end (no end "
+               "frame within " +
+                   std::to_string(cfg_.linger.count()) + " s): the output may be incomplete");
       }
       continue;
     }
@@ -352,6 +436,7 @@ asio::awaitable<void> Receiver::tick_loop() {
       continue;
     }
     lock.unlock();
+    rejects_.flush(now);
     report_gap();
     if (cfg_.progress && now >= next_progress) {
       log_.raw(format_progress(snapshot(), false));
@@ -390,7 +475,7 @@ Stats Receiver::snapshot() const {
   s.bytes_out = written_.bytes;
   s.frames = frames_received_;
   s.rejected_connections = rejected_;
-  s.window_bytes_limit = cfg_.max_ahead_bytes;  // what the reorder buffer may hold at most
+  s.window_bytes_limit = cfg_.window_bytes;  // what the reorder buffer may hold at most
   s.reconnects = reconnects_;
   s.finished = outcome_.decided();
   s.exit_reason = outcome_.message();

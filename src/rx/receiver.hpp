@@ -1,9 +1,16 @@
 // The receiver engine: listens, admits legs of exactly one session (checkphrase, version and
-// session id checked on every connection; anything else is answered, logged and closed
-// without touching the transfer), reorders frames and writes stdout through a dedicated
-// writer, acknowledging what is written. Exits when the stream is complete and flushed, when
-// stdout fails (telling the transmitter), or when the transmitter has been gone for longer
-// than the outage timeout it announced.
+// session id checked on every connection; anything else is answered with its reason only,
+// counted, logged in summary and closed without touching the transfer), reorders frames and
+// writes stdout through a dedicated writer, acknowledging what is written. Exits 0 when the
+// stream is complete and flushed and the transmitter's end frame agrees with what was written;
+// otherwise when stdout fails (telling the transmitter), when frames contradict each other or
+// the counts differ (exit 8), or when the transmitter has been gone for longer than the
+// outage timeout it announced (capped by our own --outage-timeout).
+//
+// What a stranger can cost it: connections in their handshake are capped in total and per
+// address and time out after cfg.handshake_timeout; reordering holds at most the window; a
+// session that has not delivered a single frame can be taken over by a new one, so a lone
+// Hello cannot claim an idle receiver.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -20,7 +27,9 @@
 #include <string>
 
 #include "engine_hooks.hpp"
+#include "rx/handshake_gate.hpp"
 #include "rx/reassembler.hpp"
+#include "rx/reject_log.hpp"
 #include "rx/rx_config.hpp"
 #include "rx/rx_leg.hpp"
 #include "rx/sink_writer.hpp"
@@ -55,11 +64,18 @@ class Receiver final : public StatsSource {
   };
 
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> admit(asio::ip::tcp::socket socket);
+  asio::awaitable<void> admit(asio::ip::tcp::socket socket, HandshakeGate::Pass pass);
   asio::awaitable<void> tick_loop();
   void report_gap();  // I/O thread (tick)
-  void reject(const std::string& peer, const std::string& why);
+  void reject(const asio::ip::tcp::socket& socket, const std::string& why);
   void on_frame(const std::string& link, std::uint32_t length);
+  // A leg read the transmitter's end frame: its own count of the stream.
+  void on_end(const wire::StreamCount& sent);
+  // Frames contradict each other: the stream being written is not the one sent. Ends the
+  // transfer (true) once the session has delivered frames; before that only the leg goes,
+  // so a stranger's nonsense cannot end a receiver that is still waiting for its transfer.
+  bool on_altered(const std::string& why);
+  wire::StreamCount written_count() const;  // mutex_ held
   void on_writer_progress(const SinkWriter::Progress& p);
   void on_writer_error(const std::string& error);
   void abort_transfer(Abort abort);           // any thread
@@ -73,9 +89,8 @@ class Receiver final : public StatsSource {
   EngineHooks hooks_;
   const std::chrono::steady_clock::time_point start_;
   const std::uint64_t receiver_id_;
-  asio::io_context io_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::uint16_t port_ = 0;
+  RejectLog rejects_;
+  HandshakeGate gate_;
   BufferPool pool_;
   // Set when stdout takes spliced pages; declared before frames_ so that it outlives the
   // frames holding its pipes.
@@ -105,6 +120,14 @@ class Receiver final : public StatsSource {
   std::optional<std::uint64_t> gap_reported_;       // tick only: last missing frame logged
   std::chrono::steady_clock::time_point ended_at_;  // completion or sink failure
   Outcome outcome_;
+
+  // Last, so destroyed first: destroying the io_context destroys the coroutine frames still
+  // suspended in it (legs mid-frame), and those hold pipes, buffers and locks of the members
+  // above, which must still exist then. (In the other order a frame returned its pipe to a
+  // pool already destroyed, and the receiver hung in ~Receiver.)
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
 };
 
 }  // namespace vmp

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -15,10 +16,19 @@ struct RxConfig {
   wire::Checkphrase checkphrase{};
   bool require_checksums = false;
   bool progress = false;
-  // Frames further than this ahead of the writer are refused (memory bound against a bad peer).
-  std::uint64_t max_ahead_bytes = kWindowRange.max;
-  std::chrono::seconds handshake_timeout{10};
-  // After completion: how long to wait for the transmitter to close its legs.
+  // The most payload held for reordering (--window on rx): frames further ahead of the writer
+  // are refused and their leg dropped. Told to the transmitter, which keeps its own window
+  // within it. The tuner's largest window (256 MiB) fits.
+  std::uint64_t window_bytes = 256 * MiB;
+  // The longest total outage a transmitter may ask us to wait for (--outage-timeout on rx);
+  // a Hello asking for more gets this.
+  std::chrono::seconds max_outage{3600};
+  // Connections that have not completed a handshake: time allowed, and how many at once.
+  std::chrono::milliseconds handshake_timeout{2000};
+  std::size_t max_handshakes = 256;
+  std::size_t max_handshakes_per_address = 64;  // as many as a transmitter has legs
+  // After completion: how long to wait for the transmitter's end frame (its own count of the
+  // stream); without it the receiver cannot know the stream was whole and exits 3.
   std::chrono::seconds linger{30};
   std::uint32_t rcvbuf_bytes = 0;
   bool zero_copy = true;  // splice frames to stdout when it allows (see util/pipe_pool.hpp)

@@ -1,7 +1,6 @@
 #include "rx/rx_leg.hpp"
 
-#include <xxhash.h>
-
+#include <asio/post.hpp>
 #include <asio/read.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -11,6 +10,7 @@
 #include "util/exception_text.hpp"
 #include "util/race.hpp"
 #include "util/socket_tuning.hpp"
+#include "wire/checksum.hpp"
 
 namespace vmp {
 namespace {
@@ -50,6 +50,14 @@ LegStats RxLeg::stats() const {
   return stats_;
 }
 
+void RxLeg::close_soon() {
+  asio::post(socket_.get_executor(), [self = this] {
+    std::lock_guard lock(self->mutex_);
+    asio::error_code ignored;
+    self->socket_.close(ignored);
+  });
+}
+
 void RxLeg::sample_tcp() {
   // Called from the receiver's tick on another thread: the lock keeps the descriptor open.
   std::lock_guard lock(mutex_);
@@ -62,6 +70,13 @@ asio::awaitable<void> RxLeg::run() {
     co_await race(read_loop(), ack_loop());
   } catch (const LegError& e) {
     rx_.log_.error("leg " + std::to_string(stats_.id) + ": " + e.what() + "; closing it");
+  } catch (const std::system_error& e) {
+    // The transmitter closes its legs when the stream is done, drained or moved: an end of
+    // file is the normal way for a leg to go.
+    const bool normal = e.code() == asio::error::eof;
+    rx_.log_.info(normal ? 2 : 1,
+                  "leg " + std::to_string(stats_.id) + " closed" +
+                      (normal ? std::string(" by the transmitter") : ": " + exception_text(e)));
   } catch (const std::exception& e) {
     rx_.log_.info(1, "leg " + std::to_string(stats_.id) + " closed: " + exception_text(e));
   }
@@ -70,21 +85,45 @@ asio::awaitable<void> RxLeg::run() {
   socket_.close(ignored);
 }
 
+std::string RxLeg::contradiction(const wire::FrameHeader& header) {
+  const auto what = "frame " + std::to_string(header.seq) + " (offset " +
+                    std::to_string(header.offset) + ", " + std::to_string(header.length) +
+                    " bytes) contradicts the frames around it";
+  rx_.on_altered(what);
+  return what;
+}
+
 asio::awaitable<void> RxLeg::read_loop() {
   std::array<std::byte, wire::FrameHeader::kSize> hbuf{};
   for (;;) {
     co_await asio::async_read(socket_, asio::buffer(hbuf), asio::use_awaitable);
     const auto header = wire::FrameHeader::decode(hbuf);
     if (!header) throw LegError("malformed or oversize frame header");
-    if (header->cancel != wire::CancelReason::none) {
+    if (header->kind == wire::FrameKind::cancel) {
       rx_.on_cancel(header->cancel);
       co_return;
+    }
+    if (header->kind == wire::FrameKind::end) {
+      rx_.on_end(header->end_count());
+      co_return;
+    }
+    const bool last = header->has(wire::FrameFlag::last);
+    // Refuse from the header alone, before the payload is read into memory.
+    switch (rx_.frames_.check(header->seq, header->offset, header->length, last)) {
+      case Reassembler::Insert::too_far_ahead:
+        throw LegError("frame " + std::to_string(header->seq) + " is beyond the window");
+      case Reassembler::Insert::inconsistent:
+      case Reassembler::Insert::conflicting:
+        throw LegError(contradiction(*header));
+      case Reassembler::Insert::accepted:
+      case Reassembler::Insert::duplicate:
+        break;
     }
     InFrame frame;
     frame.seq = header->seq;
     frame.offset = header->offset;
     frame.length = header->length;
-    frame.last = header->has(wire::FrameFlag::last);
+    frame.last = last;
     const bool checksummed = header->has(wire::FrameFlag::checksum);
     std::size_t spliced = 0;
     // A checksummed frame must pass through our memory to be hashed; others, when stdout
@@ -99,9 +138,13 @@ asio::awaitable<void> RxLeg::read_loop() {
       co_await asio::async_read(socket_, asio::buffer(frame.payload.data(), rest),
                                 asio::use_awaitable);
     }
-    if (checksummed && XXH3_64bits(frame.payload.data(), header->length) != header->checksum) {
+    if (checksummed) {
+      const auto sum = wire::frame_checksum(
+          *header, std::span<const std::byte>(frame.payload.data(), header->length));
       // Dropping the leg makes the transmitter resend the frame on another one.
-      throw LegError("checksum mismatch on frame " + std::to_string(header->seq));
+      if (sum != header->checksum)
+        throw LegError("checksum mismatch on frame " + std::to_string(header->seq));
+      frame.checksum = sum;
     }
     {
       std::lock_guard lock(mutex_);
@@ -109,8 +152,16 @@ asio::awaitable<void> RxLeg::read_loop() {
       ++stats_.frames;
     }
     rx_.on_frame(stats_.link, header->length);
-    if (rx_.frames_.insert(std::move(frame)) == Reassembler::Insert::too_far_ahead) {
-      throw LegError("frame " + std::to_string(header->seq) + " is beyond the window");
+    switch (rx_.frames_.insert(std::move(frame))) {
+      case Reassembler::Insert::too_far_ahead:
+        throw LegError("frame " + std::to_string(header->seq) + " is beyond the window");
+      case Reassembler::Insert::inconsistent:
+      case Reassembler::Insert::conflicting:
+        // Another leg's copy got in between our check and now, and it differs.
+        throw LegError(contradiction(*header));
+      case Reassembler::Insert::accepted:
+      case Reassembler::Insert::duplicate:
+        break;
     }
   }
 }

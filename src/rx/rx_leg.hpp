@@ -1,6 +1,7 @@
 // One accepted leg on the receiver, after a good handshake: reads frames into the
 // Reassembler and, concurrently, sends the latest acknowledgement whenever the writer makes
-// progress (and once a second as a keepalive).
+// progress (and re-checks once a second, sending only when something changed). A frame
+// the reassembler refuses costs the leg its connection before its payload is read.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -21,12 +22,15 @@ class RxLeg {
 
   asio::awaitable<void> run();
   void notify() { wakeup_.notify(); }
+  void close_soon();  // any thread: ends the leg (its session was taken over)
   void sample_tcp();
   LegStats stats() const;
 
  private:
   asio::awaitable<void> read_loop();
   asio::awaitable<void> ack_loop();
+  // Reports a frame that contradicts the stream (see Receiver::on_altered); the leg's error.
+  std::string contradiction(const wire::FrameHeader& header);
 
   Receiver& rx_;
   asio::ip::tcp::socket socket_;

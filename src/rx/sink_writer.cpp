@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "wire/checksum.hpp"
+
 namespace vmp {
 namespace {
 
@@ -116,7 +118,8 @@ void SinkWriter::run() {
         return;
       }
     }
-    cb_.on_progress({frame->seq + 1, bytes_written(), frame->last});
+    if (frame->checksum) digest_ = wire::fold_digest(digest_, *frame->checksum);
+    cb_.on_progress({frame->seq + 1, bytes_written(), frame->last, digest_});
     if (frame->last) return;
   }
 }

@@ -20,6 +20,7 @@ class SinkWriter {
     std::uint64_t next_seq;  // every frame below is written
     std::uint64_t bytes;
     bool complete;
+    std::uint64_t digest = 0;  // fold_digest() over the checksums of the frames written
   };
   struct Callbacks {
     std::function<void(const Progress&)> on_progress;  // after each write; any thread
@@ -50,6 +51,7 @@ class SinkWriter {
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::int64_t> stall_ns_{0};
   bool splice_works_ = true;
+  std::uint64_t digest_ = 0;  // writer thread only
 };
 
 }  // namespace vmp

@@ -4,11 +4,12 @@
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include "wire/checksum.hpp"
 
 namespace vmp {
 namespace {
@@ -87,6 +88,11 @@ std::optional<SourceReader::Result> SourceReader::fill_buffered(OutFrame& frame,
   return Result{};
 }
 
+std::optional<wire::StreamCount> SourceReader::final_count() const {
+  if (!ended_.load(std::memory_order_acquire)) return std::nullopt;
+  return final_;
+}
+
 SourceReader::Result SourceReader::run() {
   if (opts_.zero_copy && !opts_.checksums) file_pos_ = zero_copy_start(opts_.fd);
   std::uint64_t seq = 0;
@@ -125,10 +131,16 @@ SourceReader::Result SourceReader::run() {
     if (eof) h.flags |= static_cast<std::uint8_t>(wire::FrameFlag::last);
     if (opts_.checksums) {
       h.flags |= static_cast<std::uint8_t>(wire::FrameFlag::checksum);
-      h.checksum = XXH3_64bits(frame->payload.data(), h.length);
+      h.checksum =
+          wire::frame_checksum(h, std::span<const std::byte>(frame->payload.data(), h.length));
+      digest_ = wire::fold_digest(digest_, h.checksum);
     }
     offset += h.length;
     frames_.fetch_add(1, std::memory_order_relaxed);
+    if (eof) {
+      final_ = {seq, offset, digest_};
+      ended_.store(true, std::memory_order_release);
+    }
     queue_.push(std::move(frame));
   }
   return {};

@@ -42,6 +42,9 @@ class SourceReader {
   Result run();
 
   std::uint64_t bytes_read() const { return bytes_.load(std::memory_order_relaxed); }
+  // The whole stream as read, once the frame flagged last was queued (nullopt before): what
+  // the receiver's completion must match.
+  std::optional<wire::StreamCount> final_count() const;
   std::uint64_t frames() const { return frames_.load(std::memory_order_relaxed); }
   double stall_seconds() const { return stall_ns_.load(std::memory_order_relaxed) / 1e9; }
 
@@ -61,6 +64,9 @@ class SourceReader {
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::uint64_t> frames_{0};
   std::atomic<std::int64_t> stall_ns_{0};
+  std::uint64_t digest_ = 0;  // reader thread; published through ended_
+  wire::StreamCount final_{};
+  std::atomic<bool> ended_{false};
   std::optional<std::uint64_t> file_pos_;  // set while frames are sent from the file
 };
 

@@ -60,7 +60,10 @@ ExitCode Transmitter::run(int in_fd) {
   ropts.zero_copy = cfg_.zero_copy;
   ropts.frame_bytes = [this] {
     std::lock_guard lock(mutex_);
-    return knobs_.frame_bytes;
+    // Two frames fit in the window the receiver allows, or the reader would wait forever.
+    const auto fit =
+        std::max<std::uint64_t>(kFrameRange.min, effective_window(knobs_.window_bytes) / 2);
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(knobs_.frame_bytes, fit));
   };
   reader_ = std::make_unique<SourceReader>(std::move(ropts), queue_, pool_, reader_stop_);
   std::thread reader([this] {
@@ -99,16 +102,66 @@ void Transmitter::finish(ExitCode code, std::string message) {
   queue_.close();
   // Failures of our own are told to the receiver, which would otherwise wait out the outage
   // timeout; failures it told us about, or an unreachable receiver, need no word.
+  // A complete stream is confirmed with an end frame the same way.
   const auto reason = code == ExitCode::source        ? wire::CancelReason::source_failed
                       : code == ExitCode::interrupted ? wire::CancelReason::interrupted
                       : code == ExitCode::internal    ? wire::CancelReason::internal
+                      : code == ExitCode::mismatch    ? wire::CancelReason::mismatch
                                                       : wire::CancelReason::none;
-  if (reason == wire::CancelReason::none) {
+  if (reason == wire::CancelReason::none && !end_confirmed_.load()) {
     asio::post(io_, [this] { stop_now(); });
     return;
   }
   cancel_reason_.store(reason);
   asio::co_spawn(io_, cancel_and_stop(), asio::detached);
+}
+
+std::optional<wire::FrameHeader> Transmitter::closing_frame() const {
+  if (const auto reason = cancel_reason_.load(); reason != wire::CancelReason::none) {
+    wire::FrameHeader cancel;
+    cancel.kind = wire::FrameKind::cancel;
+    cancel.cancel = reason;
+    return cancel;
+  }
+  if (end_confirmed_.load()) return wire::FrameHeader::end_of(end_count_);
+  return std::nullopt;
+}
+
+void Transmitter::on_complete(const wire::StreamCount& written) {
+  if (finished()) return;
+  const auto sent = reader_ ? reader_->final_count() : std::nullopt;
+  if (sent && *sent == written) {
+    end_count_ = *sent;
+    end_confirmed_.store(true);
+    finish(ExitCode::ok, "complete");
+    return;
+  }
+  std::string what = "the receiver reports the stream complete with " + wire::to_string(written);
+  if (!sent) {
+    what += " written, but stdin has not ended (" + std::to_string(reader_->frames()) +
+            " frames, " + std::to_string(reader_->bytes_read()) + " bytes read so far)";
+  } else {
+    what += (sent->frames == written.frames && sent->bytes == written.bytes)
+                ? " written, but its digest differs from what was sent"
+                : " written, but " + wire::to_string(*sent) + " were sent";
+  }
+  finish(ExitCode::mismatch, what + ": the stream was altered or cut short on the way");
+}
+
+void Transmitter::set_receiver_window(std::uint64_t bytes) {
+  if (bytes == 0 || receiver_window_.exchange(bytes) == bytes) return;
+  std::lock_guard lock(mutex_);
+  const auto window = effective_window(knobs_.window_bytes);
+  if (window < knobs_.window_bytes) {
+    log_.info(1, "the receiver holds at most " + std::to_string(bytes) +
+                     " bytes for reordering: window lowered to that");
+  }
+  queue_.set_window(window);
+}
+
+std::uint64_t Transmitter::effective_window(std::uint64_t knob) const {
+  const auto limit = receiver_window_.load();
+  return limit == 0 ? knob : std::min(knob, limit);
 }
 
 void Transmitter::stop_now() {
@@ -164,7 +217,7 @@ void Transmitter::apply(const Knobs& k) {
       });
     }
   }
-  queue_.set_window(k.window_bytes);
+  queue_.set_window(effective_window(k.window_bytes));
   pool_.set_max_idle_bytes(k.window_bytes);
   asio::post(io_, [this] { reshape_legs(); });
 }

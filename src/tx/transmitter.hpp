@@ -59,12 +59,19 @@ class Transmitter final : public TransferControl {
   // Remembers the first receiver id; false if a later leg reaches a different receiver process.
   bool same_receiver(std::uint64_t receiver_id);
   void on_ack(std::uint64_t next_seq, std::uint64_t bytes);
+  // The receiver says it wrote the whole stream: finish 0 when that is what we read (the
+  // legs then send our own count in an end frame), 8 otherwise.
+  void on_complete(const wire::StreamCount& written);
+  // The receiver holds at most this much for reordering: our window stays within it.
+  void set_receiver_window(std::uint64_t bytes);
+  std::uint64_t effective_window(std::uint64_t knob) const;
   wire::Hello hello_for(std::uint32_t leg) const;
   SocketTuning socket_tuning() const;
 
   void finish(ExitCode code, std::string message);  // any thread; the first call wins
-  // Set when the transfer failed on our side: legs send a cancel frame before closing.
-  wire::CancelReason cancel_reason() const { return cancel_reason_.load(); }
+  // Set when the transfer ended on our side: legs send this frame (a cancel, or the end frame
+  // that confirms a complete stream) before closing.
+  std::optional<wire::FrameHeader> closing_frame() const;
   asio::awaitable<void> cancel_and_stop();
   void stop_now();  // I/O thread: reset every leg and stop
   bool finished() const { return outcome_.decided(); }
@@ -99,7 +106,10 @@ class Transmitter final : public TransferControl {
   Outcome outcome_;
   std::atomic<std::uint64_t> acked_bytes_{0};
   std::atomic<wire::CancelReason> cancel_reason_{wire::CancelReason::none};
-  std::atomic<std::uint64_t> receiver_id_{0};  // 0 until the first leg is accepted
+  std::atomic<bool> end_confirmed_{false};  // end_count_ is set and the legs may send it
+  wire::StreamCount end_count_{};
+  std::atomic<std::uint64_t> receiver_window_{0};  // 0: not told yet
+  std::atomic<std::uint64_t> receiver_id_{0};      // 0 until the first leg is accepted
   std::atomic<std::uint64_t> acked_frames_{0};
   std::uint64_t frames_sent_ = 0;  // I/O thread only (chaos counter)
   std::chrono::steady_clock::time_point last_leg_up_;

@@ -140,11 +140,7 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
     co_return false;
   }
   const auto code = result.reply.code;
-  if (code == wire::ReplyCode::complete) {
-    tx_.finish(ExitCode::ok, "complete");
-    co_return false;
-  }
-  if (code != wire::ReplyCode::accept) {
+  if (code != wire::ReplyCode::accept && code != wire::ReplyCode::complete) {
     tx_.finish(ExitCode::rejected, "receiver " + target.label() + " refused the connection: " +
                                        std::string(wire::describe(code)));
     co_return false;
@@ -162,6 +158,7 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
   link_ = link;
   delivery_.reset(wire::Hello::kSize);
   apply_live_tuning(tx_.socket_tuning());  // now that the path's RTT is known (default cc)
+  tx_.set_receiver_window(result.reply.window_bytes);
   tx_.queue_.on_ack(result.reply.next_seq);
   tx_.link_up(link);
   {
@@ -173,15 +170,19 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
   }
   ever_connected_ = true;
   tx_.log_.info(1, "leg " + std::to_string(slot_) + " up on " + target.label());
+  if (code == wire::ReplyCode::complete) {
+    // Our completion ack was lost with the legs that carried it: check the count now, and
+    // this leg, now up, carries the end frame.
+    const auto& r = result.reply;
+    tx_.on_complete({r.next_seq, r.bytes, r.digest});
+  }
   co_return true;
 }
 
 asio::awaitable<void> TxLeg::send_loop() {
   for (;;) {
-    if (const auto reason = tx_.cancel_reason(); reason != wire::CancelReason::none) {
-      wire::FrameHeader cancel;
-      cancel.cancel = reason;
-      const auto bytes = cancel.encode();
+    if (const auto closing = tx_.closing_frame()) {
+      const auto bytes = closing->encode();
       co_await asio::async_write(*socket_, asio::buffer(bytes), asio::use_awaitable);
       cancel_sent_ = true;
       co_return;
@@ -230,16 +231,16 @@ asio::awaitable<void> TxLeg::ack_loop() {
     auto control = wire::Control::decode(buf);
     if (!control) throw std::system_error(std::make_error_code(std::errc::protocol_error));
     if (control->type == wire::ControlType::abort) {
-      tx_.finish(
-          control->abort == wire::AbortCode::sink_failed ? ExitCode::sink : ExitCode::network,
-          "receiver aborted the transfer: " + std::string(wire::describe(control->abort)));
+      const auto exit = control->abort == wire::AbortCode::sink_failed ? ExitCode::sink
+                        : control->abort == wire::AbortCode::mismatch  ? ExitCode::mismatch
+                                                                       : ExitCode::network;
+      tx_.finish(exit,
+                 "receiver aborted the transfer: " + std::string(wire::describe(control->abort)));
       co_return;
     }
     tx_.on_ack(control->next_seq, control->bytes);
-    if (control->complete) {
-      tx_.finish(ExitCode::ok, "complete");
-      co_return;
-    }
+    // Keep reading: send_loop() now sends the end frame (or a cancel) and ends the leg.
+    if (control->complete) tx_.on_complete(control->count());
   }
 }
 

@@ -64,7 +64,7 @@ class TxLeg {
   bool running_ = false;
   bool ever_connected_ = false;
   bool drained_ = false;        // the last connection ended by request_drain()
-  bool cancel_sent_ = false;    // I/O thread only
+  bool cancel_sent_ = false;    // I/O thread only: a cancel or end frame went out
   bool half_closed_ = false;    // I/O thread: this connection's drain sent its FIN
   bool peer_finished_ = false;  // I/O thread: ...and the receiver closed its side after it
   DeliveryTracker delivery_;    // I/O thread only

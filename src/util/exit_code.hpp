@@ -12,6 +12,9 @@ enum class ExitCode : int {
   source = 5,       // reading stdin failed
   rejected = 6,     // the receiver refused us: checkphrase, version, busy with another session
   interrupted = 7,  // SIGINT/SIGTERM
+  // The two ends' counts of the stream differ (frames, bytes, or with checksums the stream
+  // digest), or frames contradict each other: the output is not what was sent.
+  mismatch = 8,
 };
 
 inline int to_int(ExitCode c) {

@@ -12,8 +12,6 @@ constexpr std::array<std::byte, 4> kHelloMagic{std::byte{'V'}, std::byte{'M'}, s
                                                std::byte{'D'}};
 constexpr std::array<std::byte, 4> kReplyMagic{std::byte{'V'}, std::byte{'M'}, std::byte{'P'},
                                                std::byte{'R'}};
-constexpr std::uint8_t kDataType = 'D';
-constexpr std::uint8_t kCancelType = 'C';
 constexpr std::uint8_t kKnownFrameFlags =
     static_cast<std::uint8_t>(FrameFlag::last) | static_cast<std::uint8_t>(FrameFlag::checksum);
 
@@ -82,6 +80,9 @@ std::array<std::byte, HelloReply::kSize> HelloReply::encode() const {
   put_be<std::uint16_t>(out, 6, static_cast<std::uint16_t>(code));
   put_be<std::uint64_t>(out, 8, next_seq);
   put_be<std::uint64_t>(out, 16, receiver_id);
+  put_be<std::uint64_t>(out, 24, window_bytes);
+  put_be<std::uint64_t>(out, 32, bytes);
+  put_be<std::uint64_t>(out, 40, digest);
   return out;
 }
 
@@ -94,17 +95,36 @@ std::optional<HelloReply> HelloReply::decode(std::span<const std::byte, kSize> i
   r.code = static_cast<ReplyCode>(code);
   r.next_seq = get_be<std::uint64_t>(in, 8);
   r.receiver_id = get_be<std::uint64_t>(in, 16);
+  r.window_bytes = get_be<std::uint64_t>(in, 24);
+  r.bytes = get_be<std::uint64_t>(in, 32);
+  r.digest = get_be<std::uint64_t>(in, 40);
   return r;
+}
+
+FrameHeader FrameHeader::end_of(const StreamCount& count) {
+  FrameHeader h;
+  h.kind = FrameKind::end;
+  h.seq = count.frames;
+  h.offset = count.bytes;
+  h.checksum = count.digest;
+  return h;
 }
 
 std::array<std::byte, FrameHeader::kSize> FrameHeader::encode() const {
   std::array<std::byte, kSize> out{};
-  if (cancel != CancelReason::none) {
-    out[0] = std::byte{kCancelType};
-    put_be<std::uint16_t>(out, 2, static_cast<std::uint16_t>(cancel));
-    return out;
+  out[0] = std::byte{static_cast<std::uint8_t>(kind)};
+  switch (kind) {
+    case FrameKind::cancel:
+      put_be<std::uint16_t>(out, 2, static_cast<std::uint16_t>(cancel));
+      return out;
+    case FrameKind::end:
+      put_be<std::uint64_t>(out, 8, seq);
+      put_be<std::uint64_t>(out, 16, offset);
+      put_be<std::uint64_t>(out, 24, checksum);
+      return out;
+    case FrameKind::data:
+      break;
   }
-  out[0] = std::byte{kDataType};
   out[1] = std::byte{flags};
   put_be<std::uint32_t>(out, 4, length);
   put_be<std::uint64_t>(out, 8, seq);
@@ -115,18 +135,31 @@ std::array<std::byte, FrameHeader::kSize> FrameHeader::encode() const {
 
 std::optional<FrameHeader> FrameHeader::decode(std::span<const std::byte, kSize> in,
                                                std::uint32_t max_payload) {
+  auto zero = [&](std::size_t from, std::size_t to) {
+    return std::all_of(in.begin() + static_cast<std::ptrdiff_t>(from),
+                       in.begin() + static_cast<std::ptrdiff_t>(to),
+                       [](std::byte b) { return b == std::byte{0}; });
+  };
   FrameHeader h;
-  if (std::to_integer<std::uint8_t>(in[0]) == kCancelType) {
+  const auto type = std::to_integer<std::uint8_t>(in[0]);
+  if (type == static_cast<std::uint8_t>(FrameKind::cancel)) {
     const auto reason = get_be<std::uint16_t>(in, 2);
-    if (reason == 0 || reason > static_cast<std::uint16_t>(CancelReason::internal))
+    if (reason == 0 || reason > static_cast<std::uint16_t>(CancelReason::mismatch))
       return std::nullopt;
-    if (!std::all_of(in.begin() + 4, in.end(), [](std::byte b) { return b == std::byte{0}; }) ||
-        in[1] != std::byte{0})
-      return std::nullopt;
+    if (!zero(4, kSize) || in[1] != std::byte{0}) return std::nullopt;
+    h.kind = FrameKind::cancel;
     h.cancel = static_cast<CancelReason>(reason);
     return h;
   }
-  if (std::to_integer<std::uint8_t>(in[0]) != kDataType) return std::nullopt;
+  if (type == static_cast<std::uint8_t>(FrameKind::end)) {
+    if (!zero(1, 8)) return std::nullopt;
+    h.kind = FrameKind::end;
+    h.seq = get_be<std::uint64_t>(in, 8);
+    h.offset = get_be<std::uint64_t>(in, 16);
+    h.checksum = get_be<std::uint64_t>(in, 24);
+    return h;
+  }
+  if (type != static_cast<std::uint8_t>(FrameKind::data)) return std::nullopt;
   h.flags = std::to_integer<std::uint8_t>(in[1]);
   if ((h.flags & ~kKnownFrameFlags) != 0) return std::nullopt;
   if (get_be<std::uint16_t>(in, 2) != 0) return std::nullopt;
@@ -136,6 +169,10 @@ std::optional<FrameHeader> FrameHeader::decode(std::span<const std::byte, kSize>
   h.offset = get_be<std::uint64_t>(in, 16);
   h.checksum = get_be<std::uint64_t>(in, 24);
   return h;
+}
+
+std::string to_string(const StreamCount& c) {
+  return std::to_string(c.frames) + " frames, " + std::to_string(c.bytes) + " bytes";
 }
 
 std::string_view describe(CancelReason reason) {
@@ -148,6 +185,8 @@ std::string_view describe(CancelReason reason) {
       return "the transmitter was interrupted";
     case CancelReason::internal:
       return "the transmitter failed internally";
+    case CancelReason::mismatch:
+      return "what the receiver wrote is not what the transmitter sent";
   }
   return "unknown reason";
 }
@@ -162,6 +201,8 @@ std::string_view describe(AbortCode code) {
       return "protocol error";
     case AbortCode::shutdown:
       return "the receiver was shut down";
+    case AbortCode::mismatch:
+      return "frames that contradict each other arrived (the stream was altered)";
   }
   return "unknown reason";
 }
@@ -173,6 +214,7 @@ std::array<std::byte, Control::kSize> Control::encode() const {
   put_be<std::uint16_t>(out, 2, static_cast<std::uint16_t>(abort));
   put_be<std::uint64_t>(out, 8, next_seq);
   put_be<std::uint64_t>(out, 16, bytes);
+  put_be<std::uint64_t>(out, 24, digest);
   return out;
 }
 
@@ -184,12 +226,15 @@ std::optional<Control> Control::decode(std::span<const std::byte, kSize> in) {
     return std::nullopt;
   }
   c.type = static_cast<ControlType>(type);
-  c.complete = std::to_integer<std::uint8_t>(in[1]) == 1;
+  const auto complete = std::to_integer<std::uint8_t>(in[1]);
+  if (complete > 1 || get_be<std::uint32_t>(in, 4) != 0) return std::nullopt;
+  c.complete = complete == 1;
   const auto code = get_be<std::uint16_t>(in, 2);
-  if (code > static_cast<std::uint16_t>(AbortCode::shutdown)) return std::nullopt;
+  if (code > static_cast<std::uint16_t>(AbortCode::mismatch)) return std::nullopt;
   c.abort = static_cast<AbortCode>(code);
   c.next_seq = get_be<std::uint64_t>(in, 8);
   c.bytes = get_be<std::uint64_t>(in, 16);
+  c.digest = get_be<std::uint64_t>(in, 24);
   return c;
 }
 

@@ -1,8 +1,13 @@
-// Wire protocol, version 1. Every connection ("leg") starts with a fixed-size Hello from the
+// Wire protocol, version 2. Every connection ("leg") starts with a fixed-size Hello from the
 // transmitter and a HelloReply from the receiver; then the transmitter sends data frames
 // (FrameHeader + payload) and the receiver sends only Control messages (acks, abort).
 // All integers are big-endian at fixed offsets; decode() validates before anything is
 // allocated, so garbage is rejected on its header alone.
+//
+// The end of a stream is confirmed both ways: the receiver's completion ack carries what it
+// wrote (frames, bytes and, with checksums, a digest of the whole stream); the transmitter
+// compares that with what it read and answers with an end frame carrying its own count. Each
+// side exits 0 only when the two counts agree (version 2; version 1 trusted the `last` flag).
 #pragma once
 
 #include <array>
@@ -15,7 +20,7 @@
 
 namespace vmp::wire {
 
-inline constexpr std::uint16_t kVersion = 1;
+inline constexpr std::uint16_t kVersion = 2;
 inline constexpr std::uint32_t kMaxPayload = 16 * 1024 * 1024;  // == knob frame-size maximum
 inline constexpr std::uint32_t kProbeLeg = 0xFFFFFFFF;  // a Hello that only asks "are you there"
 
@@ -51,14 +56,31 @@ enum class ReplyCode : std::uint16_t {
 };
 std::string_view describe(ReplyCode code);
 
+// What one end counted of the stream: frames and bytes, and with checksums the chain of the
+// frames' checksums in order (see wire/checksum.hpp); 0 without checksums.
+struct StreamCount {
+  std::uint64_t frames = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t digest = 0;
+  bool operator==(const StreamCount&) const = default;
+};
+std::string to_string(const StreamCount& c);  // "16 frames, 131072 bytes"
+
+// Only an accept or complete reply fills the fields after `code`: a rejected stranger learns
+// why, and nothing about the transfer.
 struct HelloReply {
-  static constexpr std::size_t kSize = 24;
+  static constexpr std::size_t kSize = 48;
   std::uint16_t version = kVersion;
   ReplyCode code = ReplyCode::accept;
   std::uint64_t next_seq = 0;  // every frame below this was written by the receiver
   // Random per receiver process: a transmitter that sees it change mid-transfer is talking to
   // a restarted receiver, which no longer has what it confirmed.
   std::uint64_t receiver_id = 0;
+  // The most payload the receiver holds for reordering (its --window): the transmitter keeps
+  // no more than this unconfirmed.
+  std::uint64_t window_bytes = 0;
+  std::uint64_t bytes = 0;   // written so far (with `complete`: the whole stream)
+  std::uint64_t digest = 0;  // with `complete` and checksums: the stream digest
 
   std::array<std::byte, kSize> encode() const;
   static std::optional<HelloReply> decode(std::span<const std::byte, kSize> in);
@@ -72,21 +94,34 @@ enum class CancelReason : std::uint16_t {
   none = 0,
   source_failed = 1,
   interrupted = 2,
-  internal = 3
+  internal = 3,
+  mismatch = 4,  // the receiver's count of the stream is not what was sent
 };
 std::string_view describe(CancelReason reason);
 
+enum class FrameKind : std::uint8_t {
+  data = 'D',
+  cancel = 'C',  // no payload: the transmitter gave up (reason in `cancel`)
+  // No payload: the transmitter checked the receiver's completion and confirms it; `seq`,
+  // `offset` and `checksum` carry its own frame count, byte count and stream digest.
+  end = 'E',
+};
+
 struct FrameHeader {
   static constexpr std::size_t kSize = 32;
-  // A cancel frame (type 'C', no payload) ends the stream: the transmitter gave up.
+  FrameKind kind = FrameKind::data;
   CancelReason cancel = CancelReason::none;
   std::uint8_t flags = 0;
   std::uint32_t length = 0;
   std::uint64_t seq = 0;
   std::uint64_t offset = 0;
-  std::uint64_t checksum = 0;  // XXH3-64 of the payload when FrameFlag::checksum is set
+  // With FrameFlag::checksum: frame_checksum() of the header's other fields and the payload,
+  // so a rewritten seq, offset, length or `last` flag is caught like a damaged payload.
+  std::uint64_t checksum = 0;
 
   bool has(FrameFlag f) const { return (flags & static_cast<std::uint8_t>(f)) != 0; }
+  static FrameHeader end_of(const StreamCount& count);
+  StreamCount end_count() const { return {seq, offset, checksum}; }
   std::array<std::byte, kSize> encode() const;
   // Rejects unknown types/flags and payloads above max_payload before any allocation.
   static std::optional<FrameHeader> decode(std::span<const std::byte, kSize> in,
@@ -94,16 +129,25 @@ struct FrameHeader {
 };
 
 enum class ControlType : std::uint8_t { ack = 'A', abort = 'X' };
-enum class AbortCode : std::uint16_t { none = 0, sink_failed = 1, protocol = 2, shutdown = 3 };
+enum class AbortCode : std::uint16_t {
+  none = 0,
+  sink_failed = 1,
+  protocol = 2,
+  shutdown = 3,
+  mismatch = 4,  // frames that contradict each other (offsets, a copy unlike the original)
+};
 std::string_view describe(AbortCode code);
 
 struct Control {
-  static constexpr std::size_t kSize = 24;
+  static constexpr std::size_t kSize = 32;
   ControlType type = ControlType::ack;
   bool complete = false;  // ack: the receiver wrote and flushed the last byte
   AbortCode abort = AbortCode::none;
   std::uint64_t next_seq = 0;  // frames below this are written
   std::uint64_t bytes = 0;     // bytes written so far
+  std::uint64_t digest = 0;    // with `complete` and checksums: the stream digest
+
+  StreamCount count() const { return {next_seq, bytes, digest}; }
 
   std::array<std::byte, kSize> encode() const;
   static std::optional<Control> decode(std::span<const std::byte, kSize> in);

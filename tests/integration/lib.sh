@@ -399,7 +399,7 @@ expect_clean_error() {
 }
 
 # ---------------------------------------------------------------------------------------
-# Handshakes crafted by hand (wire protocol 1, see src/wire/protocol.hpp): 32-byte Hello =
+# Handshakes crafted by hand (wire protocol 2, see src/wire/protocol.hpp): 32-byte Hello =
 # "VMPD", u16 version, u16 flags, 4-byte checkphrase, u64 session, u32 leg, u32 outage
 # timeout, u32 reserved; all big-endian.
 
@@ -428,11 +428,12 @@ _be() {
   printf "$out"
 }
 
-# send_bytes PORT [NC_ARGS]: sends stdin to 127.0.0.1:PORT, half-closes, reads whatever
-# comes back (discarded) until the peer closes or is idle for 1 s; bounded to 5 s.
+# send_bytes PORT [SOURCE_ADDRESS]: sends stdin to 127.0.0.1:PORT (from SOURCE_ADDRESS, e.g.
+# 127.0.0.5, when given), half-closes, reads whatever comes back (discarded) until the peer
+# closes or is idle for 1 s; bounded to 5 s.
 send_bytes() {
-  local port=$1
-  timeout 5 nc -N -w 1 127.0.0.1 "$port" >/dev/null 2>&1 || true
+  local port=$1 src=${2:-}
+  timeout 5 nc -N -w 1 ${src:+-s "$src"} 127.0.0.1 "$port" >/dev/null 2>&1 || true
 }
 
 # file_size PATH: bytes in PATH (0 if missing).

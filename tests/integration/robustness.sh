@@ -3,7 +3,9 @@
 # receiver's port: random garbage, an HTTP request, a truncated handshake, a valid handshake of
 # another session (busy), a leg of the running session sending an oversize frame header, a
 # wrong protocol version, a wrong checkphrase, and a port scan (connect + close). The transfer
-# must complete byte-exact and the receiver must log each rejection.
+# must complete byte-exact and the receiver must log each rejection. Each stranger comes from
+# its own loopback address: the receiver logs the first rejection per address at once and
+# summarises the rest (see rx/reject_log.hpp).
 # Then: a transmitter with a wrong checkphrase exits 6 with the reason, the receiver keeps
 # waiting, and a correct transmitter afterwards completes on the same receiver.
 source "$(dirname "$0")/lib.sh"
@@ -21,18 +23,18 @@ poll_until 10 "rx logs the session" grep -q 'session [0-9]* from' "$WORK/rx.err"
 session=$(grep -o 'session [0-9]*' "$WORK/rx.err" | head -1 | cut -d' ' -f2)
 other=$((session ^ 0x5a5a))
 
-head -c 1000 /dev/urandom | send_bytes "$P"                                     # garbage
-printf 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curl/7.88\r\n\r\n' | send_bytes "$P"
-hello_bytes 1 yoda "$session" 7 | head -c 10 | send_bytes "$P"                  # truncated
-hello_bytes 1 yoda "$other" 0 | send_bytes "$P"                                 # other session
+head -c 1000 /dev/urandom | send_bytes "$P" 127.0.0.11                         # garbage
+printf 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curl/7.88\r\n\r\n' | send_bytes "$P" 127.0.0.12
+hello_bytes 2 yoda "$session" 7 | head -c 10 | send_bytes "$P" 127.0.0.13       # truncated
+hello_bytes 2 yoda "$other" 0 | send_bytes "$P" 127.0.0.14                      # other session
 {                                                                               # oversize frame
-  hello_bytes 1 yoda "$session" 1000
+  hello_bytes 2 yoda "$session" 1000
   printf 'D\x00\x00\x00\x7f\xff\xff\xff'
   head -c 24 /dev/zero
-} | send_bytes "$P"
-hello_bytes 2 yoda "$session" 7 | send_bytes "$P"                               # version 2
-hello_bytes 1 nope "$session" 7 | send_bytes "$P"                               # checkphrase
-timeout 5 nc -z 127.0.0.1 "$P"                                                  # port scan
+} | send_bytes "$P" 127.0.0.15
+hello_bytes 3 yoda "$session" 7 | send_bytes "$P" 127.0.0.16                    # version 3
+hello_bytes 2 nope "$session" 7 | send_bytes "$P" 127.0.0.17                    # checkphrase
+timeout 5 nc -z -s 127.0.0.18 127.0.0.1 "$P"                                    # port scan
 if command -v curl >/dev/null; then curl -s -m 3 "http://127.0.0.1:$P/" >/dev/null; fi
 
 if ! alive "$txpid"; then
@@ -50,7 +52,7 @@ expect_grep "$err" 'rejected connection from .*: not a viamillipede handshake' "
 expect_grep "$err" 'rejected connection from .*: closed before a complete handshake' "truncated/port scan"
 expect_grep "$err" 'rejected connection from .*: belongs to another transfer' "other session"
 expect_grep "$err" 'oversize frame header' "oversize frame header"
-expect_grep "$err" 'rejected connection from .*: protocol version 2' "wrong version"
+expect_grep "$err" 'rejected connection from .*: protocol version 3' "wrong version"
 expect_grep "$err" 'rejected connection from .*: wrong checkphrase' "wrong checkphrase"
 n=$(grep -c 'rejected connection from' "$err")
 ((n >= 7)) || fail "rx logged $n rejections, expected at least 7"

@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "wire/checksum.hpp"
+
 namespace vmp::wire {
 namespace {
 
@@ -22,7 +24,7 @@ TEST(Protocol, HelloRoundTripsAndIsBigEndian) {
   const auto bytes = h.encode();
   EXPECT_EQ(bytes[0], std::byte{'V'});
   EXPECT_EQ(bytes[3], std::byte{'D'});
-  EXPECT_EQ(bytes[5], std::byte{1});  // version 1, big-endian
+  EXPECT_EQ(bytes[5], std::byte{2});  // version 2, big-endian
   EXPECT_EQ(bytes[12], std::byte{0x01});
   EXPECT_EQ(bytes[19], std::byte{0x08});
   auto back = Hello::decode(view(bytes));
@@ -42,10 +44,10 @@ TEST(Protocol, HelloWithWrongMagicIsRejected) {
 
 TEST(Protocol, WrongVersionStillDecodesSoItCanBeAnswered) {
   Hello h;
-  h.version = 2;
+  h.version = 1;
   auto back = Hello::decode(view(h.encode()));
   ASSERT_TRUE(back);
-  EXPECT_EQ(back->version, 2);
+  EXPECT_EQ(back->version, 1);
 }
 
 TEST(Protocol, CheckphraseIsAtMostFourBytes) {
@@ -83,6 +85,7 @@ TEST(Protocol, OversizeFrameIsRejectedBeforeAllocation) {
 
 TEST(Protocol, CancelFrameRoundTripsAndMalformedOnesAreRejected) {
   FrameHeader h;
+  h.kind = FrameKind::cancel;
   h.cancel = CancelReason::interrupted;
   auto back = FrameHeader::decode(view(h.encode()));
   ASSERT_TRUE(back);
@@ -94,7 +97,18 @@ TEST(Protocol, CancelFrameRoundTripsAndMalformedOnesAreRejected) {
   bytes = h.encode();
   bytes[7] = std::byte{1};  // a cancel frame carries nothing else
   EXPECT_FALSE(FrameHeader::decode(view(bytes)));
-  EXPECT_EQ(FrameHeader::decode(view(FrameHeader{}.encode()))->cancel, CancelReason::none);
+  EXPECT_EQ(FrameHeader::decode(view(FrameHeader{}.encode()))->kind, FrameKind::data);
+}
+
+TEST(Protocol, EndFrameCarriesTheTransmittersCount) {
+  const StreamCount count{16, 131072, 0x1122334455667788ULL};
+  auto back = FrameHeader::decode(view(FrameHeader::end_of(count).encode()));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->kind, FrameKind::end);
+  EXPECT_EQ(back->end_count(), count);
+  auto bytes = FrameHeader::end_of(count).encode();
+  bytes[4] = std::byte{1};  // an end frame has no length or flags
+  EXPECT_FALSE(FrameHeader::decode(view(bytes)));
 }
 
 TEST(Protocol, UnknownFrameTypeOrFlagsAreRejected) {
@@ -113,8 +127,10 @@ TEST(Protocol, RandomBytesNeverCrashDecoders) {
     for (auto& b : buf) b = static_cast<std::byte>(rng());
     (void)Hello::decode(view(buf));
     (void)FrameHeader::decode(view(buf));
-    (void)HelloReply::decode(std::span<const std::byte, 24>(buf.data(), 24));
-    (void)Control::decode(std::span<const std::byte, 24>(buf.data(), 24));
+    std::array<std::byte, 48> wide{};
+    for (auto& b : wide) b = static_cast<std::byte>(rng());
+    (void)HelloReply::decode(view(wide));
+    (void)Control::decode(view(buf));
   }
 }
 
@@ -123,11 +139,13 @@ TEST(Protocol, ControlAndReplyRoundTrip) {
   c.complete = true;
   c.next_seq = 77;
   c.bytes = 1ULL << 40;
+  c.digest = 0xfeedULL;
   auto back = Control::decode(view(c.encode()));
   ASSERT_TRUE(back);
   EXPECT_TRUE(back->complete);
   EXPECT_EQ(back->next_seq, 77u);
   EXPECT_EQ(back->bytes, 1ULL << 40);
+  EXPECT_EQ(back->count(), (StreamCount{77, 1ULL << 40, 0xfeed}));
 
   Control abort;
   abort.type = ControlType::abort;
@@ -138,14 +156,52 @@ TEST(Protocol, ControlAndReplyRoundTrip) {
   EXPECT_EQ(ab->abort, AbortCode::sink_failed);
 
   HelloReply r;
-  r.code = ReplyCode::bad_checkphrase;
+  r.code = ReplyCode::complete;
   r.next_seq = 5;
   r.receiver_id = 0xabcdef0123456789ULL;
+  r.window_bytes = 256ULL << 20;
+  r.bytes = 12345;
+  r.digest = 99;
   auto rb = HelloReply::decode(view(r.encode()));
   ASSERT_TRUE(rb);
   EXPECT_EQ(rb->receiver_id, r.receiver_id);
-  EXPECT_EQ(rb->code, ReplyCode::bad_checkphrase);
+  EXPECT_EQ(rb->code, ReplyCode::complete);
   EXPECT_EQ(rb->next_seq, 5u);
+  EXPECT_EQ(rb->window_bytes, 256ULL << 20);
+  EXPECT_EQ(rb->bytes, 12345u);
+  EXPECT_EQ(rb->digest, 99u);
+}
+
+TEST(Protocol, FrameChecksumCoversTheHeader) {
+  std::array<std::byte, 100> payload{};
+  payload[3] = std::byte{7};
+  FrameHeader h;
+  h.length = 100;
+  h.seq = 4;
+  h.offset = 400;
+  const auto sum = frame_checksum(h, payload);
+  EXPECT_EQ(frame_checksum(h, payload), sum);  // deterministic
+  auto moved = h;
+  moved.seq = 5;
+  EXPECT_NE(frame_checksum(moved, payload), sum);
+  auto shifted = h;
+  shifted.offset = 0;
+  EXPECT_NE(frame_checksum(shifted, payload), sum);
+  auto last = h;
+  last.flags = static_cast<std::uint8_t>(FrameFlag::last);
+  EXPECT_NE(frame_checksum(last, payload), sum);
+  auto with_sum = h;
+  with_sum.checksum = 12345;  // the checksum field itself is not covered
+  EXPECT_EQ(frame_checksum(with_sum, payload), sum);
+  payload[3] = std::byte{8};
+  EXPECT_NE(frame_checksum(h, payload), sum);
+}
+
+TEST(Protocol, StreamDigestDependsOnOrder) {
+  const auto ab = fold_digest(fold_digest(kEmptyDigest, 1), 2);
+  const auto ba = fold_digest(fold_digest(kEmptyDigest, 2), 1);
+  EXPECT_NE(ab, ba);
+  EXPECT_EQ(ab, fold_digest(fold_digest(kEmptyDigest, 1), 2));
 }
 
 }  // namespace

@@ -37,9 +37,84 @@ TEST(Reassembler, ReordersAndDropsDuplicates) {
 
 TEST(Reassembler, RefusesFramesBeyondTheWindow) {
   BufferPool pool(0);
-  Reassembler r(100);
-  EXPECT_EQ(r.insert(make(pool, 20, 10)), Reassembler::Insert::too_far_ahead);  // offset 200
-  EXPECT_EQ(r.insert(make(pool, 10, 10)), Reassembler::Insert::accepted);       // offset 100
+  Reassembler r(1000);
+  EXPECT_EQ(r.insert(make(pool, 20, 100)), Reassembler::Insert::too_far_ahead);  // ends at 2100
+  EXPECT_EQ(r.insert(make(pool, 10, 100)), Reassembler::Insert::too_far_ahead);  // ends at 1100
+  EXPECT_EQ(r.insert(make(pool, 9, 100)), Reassembler::Insert::accepted);        // ends at 1000
+}
+
+// Issue 16: frames with far-ahead sequence numbers and offset 0 were admitted by offset alone.
+TEST(Reassembler, FarAheadSequenceNumbersAreRefusedByTheHeaderAlone) {
+  BufferPool pool(0);
+  Reassembler r(1 << 20);
+  for (std::uint64_t i = 0; i < 128; ++i) {
+    EXPECT_EQ(r.check((1ULL << 40) + i, 0, 16 << 20, false), Reassembler::Insert::inconsistent);
+    EXPECT_EQ(r.check((1ULL << 40) + i, 1ULL << 41, 1000, false),
+              Reassembler::Insert::too_far_ahead);
+  }
+  EXPECT_EQ(r.buffered_bytes(), 0u);
+}
+
+TEST(Reassembler, HoldsAtMostTheWindowWhateverItIsSent) {
+  BufferPool pool(0);
+  const std::uint64_t window = 1 << 20;
+  Reassembler r(window);
+  // Frame 0 never comes; everything else a stranger could claim fills at most the window.
+  std::uint64_t accepted = 0;
+  for (std::uint64_t seq = 1; seq < 10000; ++seq) {
+    InFrame f;
+    f.seq = seq;
+    f.offset = seq * 1000;
+    f.length = 1000;
+    if (r.insert(std::move(f)) == Reassembler::Insert::accepted) ++accepted;
+  }
+  EXPECT_GT(accepted, 0u);
+  EXPECT_LE(r.buffered_bytes(), window);
+  EXPECT_LE(r.held_cost(), window + window / 32);
+}
+
+TEST(Reassembler, OffsetsMustAddUp) {
+  BufferPool pool(0);
+  Reassembler r(1 << 20);
+  EXPECT_EQ(r.insert(make(pool, 0, 10)), Reassembler::Insert::accepted);
+  // The next frame must start where frame 0 ends.
+  InFrame wrong;
+  wrong.seq = 1;
+  wrong.offset = 11;
+  wrong.length = 10;
+  EXPECT_EQ(r.insert(std::move(wrong)), Reassembler::Insert::inconsistent);
+  // Frame 3 at 30 is plausible; frame 2 must then end exactly there.
+  EXPECT_EQ(r.insert(make(pool, 3, 10)), Reassembler::Insert::accepted);
+  InFrame gap;
+  gap.seq = 2;
+  gap.offset = 20;
+  gap.length = 5;
+  EXPECT_EQ(r.insert(std::move(gap)), Reassembler::Insert::inconsistent);
+  // Fewer bytes ahead than frames ahead: impossible.
+  EXPECT_EQ(r.check(100, 50, 10, false), Reassembler::Insert::inconsistent);
+  // Only the end of a stream may be empty.
+  EXPECT_EQ(r.check(5, 50, 0, false), Reassembler::Insert::inconsistent);
+}
+
+TEST(Reassembler, NothingFollowsTheLastFrame) {
+  BufferPool pool(0);
+  Reassembler r(1 << 20);
+  EXPECT_EQ(r.insert(make(pool, 2, 10, true)), Reassembler::Insert::accepted);
+  EXPECT_EQ(r.check(3, 30, 10, false), Reassembler::Insert::inconsistent);
+  EXPECT_EQ(r.insert(make(pool, 4, 10)), Reassembler::Insert::inconsistent);
+  // And a frame flagged last cannot come before frames already held.
+  Reassembler r2(1 << 20);
+  EXPECT_EQ(r2.insert(make(pool, 5, 10)), Reassembler::Insert::accepted);
+  EXPECT_EQ(r2.check(3, 30, 10, true), Reassembler::Insert::inconsistent);
+}
+
+TEST(Reassembler, ACopyUnlikeTheHeldFrameConflicts) {
+  BufferPool pool(0);
+  Reassembler r(1 << 20);
+  EXPECT_EQ(r.insert(make(pool, 1, 10)), Reassembler::Insert::accepted);
+  EXPECT_EQ(r.insert(make(pool, 1, 10)), Reassembler::Insert::duplicate);
+  EXPECT_EQ(r.insert(make(pool, 1, 10, true)), Reassembler::Insert::conflicting);
+  EXPECT_EQ(r.check(1, 10, 9, false), Reassembler::Insert::conflicting);
 }
 
 TEST(Reassembler, WriterWaitsForTheMissingFrame) {

@@ -1,0 +1,29 @@
+#include "wire/checksum.hpp"
+
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
+#include <xxhash.h>
+
+#include <array>
+
+#include "wire/byte_order.hpp"
+
+namespace vmp::wire {
+
+std::uint64_t frame_checksum(const FrameHeader& header, std::span<const std::byte> payload) {
+  FrameHeader fields = header;
+  fields.checksum = 0;
+  const auto head = fields.encode();
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  XXH3_64bits_update(&state, head.data(), head.size());
+  XXH3_64bits_update(&state, payload.data(), payload.size());
+  return XXH3_64bits_digest(&state);
+}
+
+std::uint64_t fold_digest(std::uint64_t digest, std::uint64_t frame_checksum) {
+  std::array<std::byte, 8> bytes{};
+  put_be<std::uint64_t>(bytes, 0, frame_checksum);
+  return XXH3_64bits_withSeed(bytes.data(), bytes.size(), digest);
+}
+
+}  // namespace vmp::wire

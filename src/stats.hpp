@@ -77,6 +77,8 @@ struct Stats {
   std::uint64_t bytes_in = 0;
   // tx: bytes the receiver confirmed written; rx: bytes written to stdout.
   std::uint64_t bytes_out = 0;
+  // The stream's length when known (a regular-file stdin, or --expect-bytes); 0 = unknown.
+  std::uint64_t expected_bytes = 0;
   // tx: sum of the legs' tcp_acked_bytes: what the network delivered, as soon as it did
   // (bytes_out trails it by up to a window). The tuner scores genomes by its rate.
   std::uint64_t tcp_acked_bytes = 0;

@@ -37,9 +37,11 @@ std::variant<std::vector<std::string>, UsageError> translate_words(int argc,
     }
     auto it = words().find(arg);
     if (it == words().end()) {
-      // The value of a preceding "--option value" pair.
-      if (out.size() > 1 && out.back().starts_with("--") &&
-          out.back().find('=') == std::string::npos) {
+      // The value of a preceding "--option value" or "-o value" pair.
+      const std::string& prev = out.back();
+      const bool long_option = prev.starts_with("--") && prev.find('=') == std::string::npos;
+      const bool short_option = prev.size() == 2 && prev[0] == '-' && prev[1] != '-';
+      if (out.size() > 1 && (long_option || short_option)) {
         out.push_back(arg);
         continue;
       }
@@ -111,14 +113,19 @@ cxxopts::Options make_options() {
     ("chaos", "reset the leg that sends every N-th frame (testing)", cxxopts::value<std::uint32_t>(), "N")
     ("checkphrase", "shared phrase of up to 4 bytes, must match on both sides [yoda]",
      cxxopts::value<std::string>(), "WORD")
-    ("outage-timeout", "survive a total outage this long, seconds [3600]",
+    ("outage-timeout", "tx: survive a total outage this long; rx: wait at most this long for "
+     "a vanished transmitter, whatever it asks, seconds [3600]",
      cxxopts::value<std::uint32_t>(), "S")
+    ("expect-bytes", "the stream is exactly N bytes: anything else is an error (tx: stdin "
+     "ended early or ran long, exit 5; rx: exit 8); also shows percent and ETA in --progress",
+     cxxopts::value<std::string>(), "N")
     ("connect-timeout", "give up one connect attempt after S seconds [5]",
      cxxopts::value<std::uint32_t>(), "S")
     ("bind", "rx: listen on this address only [all]", cxxopts::value<std::string>(), "ADDR");
   o.add_options("knobs")
     ("frame-size", "payload bytes per frame, 4K-16M [1M]", cxxopts::value<std::string>(), "BYTES")
-    ("window", "unacknowledged bytes held, 1M-4G [64M]", cxxopts::value<std::string>(), "BYTES")
+    ("window", "tx: unacknowledged bytes held, 1M-4G [64M]; rx: the most held for "
+     "reordering, told to the transmitter [256M]", cxxopts::value<std::string>(), "BYTES")
     ("sndbuf", "SO_SNDBUF per leg, 0 = kernel autotuning [0]", cxxopts::value<std::string>(), "BYTES")
     ("rcvbuf", "SO_RCVBUF per leg, 0 = kernel autotuning [0]", cxxopts::value<std::string>(), "BYTES")
     ("congestion", "TCP congestion control per leg (e.g. cubic, bbr) [system]",
@@ -155,6 +162,15 @@ std::optional<std::string> size_knob(const cxxopts::ParseResult& r, const char* 
   auto v = parse_size(r[name].as<std::string>());
   if (!v) return std::string("--") + name + ": '" + r[name].as<std::string>() + "' is not a size";
   out = *v;
+  return std::nullopt;
+}
+
+std::optional<std::string> expected_size(const cxxopts::ParseResult& r,
+                                         std::optional<std::uint64_t>& out) {
+  if (!r.count("expect-bytes")) return std::nullopt;
+  std::uint64_t v = 0;
+  if (auto e = size_knob(r, "expect-bytes", v)) return e;
+  out = v;
   return std::nullopt;
 }
 
@@ -196,6 +212,12 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
     std::uint64_t rcvbuf = 0;
     if (auto e = size_knob(r, "rcvbuf", rcvbuf)) return UsageError{*e};
     c.rx.rcvbuf_bytes = static_cast<std::uint32_t>(rcvbuf);
+    if (auto e = size_knob(r, "window", c.rx.window_bytes)) return UsageError{*e};
+    if (auto e = in_range("window", c.rx.window_bytes, kWindowRange.min, kWindowRange.max))
+      return UsageError{*e};
+    if (r.count("outage-timeout"))
+      c.rx.max_outage = std::chrono::seconds(r["outage-timeout"].as<std::uint32_t>());
+    if (auto e = expected_size(r, c.rx.expect_bytes)) return UsageError{*e};
     return c;
   }
 
@@ -267,6 +289,7 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
   if (r.count("outage-timeout")) {
     c.tx.outage_timeout = std::chrono::seconds(r["outage-timeout"].as<std::uint32_t>());
   }
+  if (auto e = expected_size(r, c.tx.expect_bytes)) return UsageError{*e};
   if (r.count("connect-timeout")) {
     const auto s = r["connect-timeout"].as<std::uint32_t>();
     if (auto e = in_range("connect-timeout", s, 1, 600)) return UsageError{*e};

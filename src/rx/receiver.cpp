@@ -106,7 +106,7 @@ Receiver::Receiver(RxConfig cfg, Logger& log, EngineHooks hooks)
       hooks_(std::move(hooks)),
       start_(std::chrono::steady_clock::now()),
       receiver_id_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32) | 1),
-      rejects_([&log](const std::string& line) { log.error(line); }, kRejectInterval),
+      rejects_([this](const std::string& line) { log_.error(line); }, kRejectInterval),
       gate_(cfg_.max_handshakes, cfg_.max_handshakes_per_address),
       // Idle payload buffers kept for reuse: at most the window (the reassembler bounds the
       // rest), so memory stays within the window twice plus constants.
@@ -118,6 +118,12 @@ Receiver::Receiver(RxConfig cfg, Logger& log, EngineHooks hooks)
 
 Receiver::~Receiver() {
   frames_.close();
+  // Teardown order (see io_ in receiver.hpp): the legs' sockets and timers belong to io_, so
+  // our list lets go of them while io_ lives; the coroutine frames still suspended in io_ hold
+  // their own references and are destroyed (with the pipes and buffers they hold) when io_
+  // is, first among the members, while the pools they return things to still exist.
+  std::lock_guard lock(mutex_);
+  legs_.clear();
 }
 
 ExitCode Receiver::run(int out_fd) {
@@ -317,6 +323,11 @@ void Receiver::on_end(const wire::StreamCount& sent) {
   }
   const auto wrote = written_count();
   lock.unlock();
+  if (cfg_.expect_bytes && wrote.bytes != *cfg_.expect_bytes) {
+    return finish(ExitCode::mismatch, "the stream was " + std::to_string(wrote.bytes) +
+                                          " bytes, not the " + std::to_string(*cfg_.expect_bytes) +
+                                          " of --expect-bytes");
+  }
   if (wrote == sent) return finish(ExitCode::ok, "complete");
   finish(
       ExitCode::mismatch,
@@ -475,7 +486,8 @@ Stats Receiver::snapshot() const {
   s.bytes_out = written_.bytes;
   s.frames = frames_received_;
   s.rejected_connections = rejected_;
-  s.window_bytes_limit = cfg_.window_bytes;  // what the reorder buffer may hold at most
+  s.window_bytes_limit = cfg_.window_bytes;
+  s.expected_bytes = cfg_.expect_bytes.value_or(0);  // what the reorder buffer may hold at most
   s.reconnects = reconnects_;
   s.finished = outcome_.decided();
   s.exit_reason = outcome_.message();

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "knobs.hpp"
@@ -35,6 +36,8 @@ struct RxConfig {
   // Threads running the legs. Receiving is one copy per byte out of the kernel; on a fast
   // path one core cannot keep up with several legs, so legs are spread over the cores.
   unsigned io_threads = 0;  // 0 = one per core, at most 4
+  // --expect-bytes: a complete stream of any other length ends with exit 8.
+  std::optional<std::uint64_t> expect_bytes;
 };
 
 }  // namespace vmp

@@ -1,7 +1,10 @@
 #include "rx/rx_leg.hpp"
 
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/post.hpp>
 #include <asio/read.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
@@ -16,6 +19,8 @@ namespace vmp {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 std::string local_of(const asio::ip::tcp::socket& s) {
   asio::error_code ec;
@@ -80,6 +85,14 @@ asio::awaitable<void> RxLeg::run() {
   } catch (const std::exception& e) {
     rx_.log_.info(1, "leg " + std::to_string(stats_.id) + " closed: " + exception_text(e));
   }
+  // When this leg's frame made us give up, it may be the transmitter's only one: say so on
+  // it before it closes (best effort), or the transmitter would retry for its outage timeout.
+  if (const auto last_word = rx_.current_ack(); last_word.type == wire::ControlType::abort) {
+    const auto bytes = last_word.encode();
+    asio::steady_timer limit(socket_.get_executor(), 1s);
+    co_await (asio::async_write(socket_, asio::buffer(bytes), nothrow) ||
+              limit.async_wait(nothrow));
+  }
   std::lock_guard lock(mutex_);  // sample_tcp() may be reading the descriptor
   asio::error_code ignored;
   socket_.close(ignored);
@@ -108,13 +121,16 @@ asio::awaitable<void> RxLeg::read_loop() {
       co_return;
     }
     const bool last = header->has(wire::FrameFlag::last);
-    // Refuse from the header alone, before the payload is read into memory.
+    const bool checksummed = header->has(wire::FrameFlag::checksum);
+    // Refuse from the header alone, before the payload is read into memory. A checksummed
+    // frame that contradicts the stream may just be damaged: its checksum decides below.
     switch (rx_.frames_.check(header->seq, header->offset, header->length, last)) {
       case Reassembler::Insert::too_far_ahead:
         throw LegError("frame " + std::to_string(header->seq) + " is beyond the window");
       case Reassembler::Insert::inconsistent:
       case Reassembler::Insert::conflicting:
-        throw LegError(contradiction(*header));
+        if (!checksummed) throw LegError(contradiction(*header));
+        break;
       case Reassembler::Insert::accepted:
       case Reassembler::Insert::duplicate:
         break;
@@ -124,7 +140,6 @@ asio::awaitable<void> RxLeg::read_loop() {
     frame.offset = header->offset;
     frame.length = header->length;
     frame.last = last;
-    const bool checksummed = header->has(wire::FrameFlag::checksum);
     std::size_t spliced = 0;
     // A checksummed frame must pass through our memory to be hashed; others, when stdout
     // takes spliced pages, stay in the kernel (when a pipe is free).

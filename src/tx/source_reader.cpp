@@ -126,6 +126,16 @@ SourceReader::Result SourceReader::run() {
       if (!filled) return {};  // stopped
       if (!filled->ok) return *filled;
     }
+    if (opts_.expect_bytes) {
+      const auto total = offset + h.length;
+      if (total > *opts_.expect_bytes)
+        return {false, "stdin holds more than the " + std::to_string(*opts_.expect_bytes) +
+                           " bytes of --expect-bytes"};
+      if (eof && total != *opts_.expect_bytes)
+        return {false, "stdin ended after " + std::to_string(total) + " of the " +
+                           std::to_string(*opts_.expect_bytes) +
+                           " bytes of --expect-bytes (did the producer die?)"};
+    }
     h.seq = seq++;
     h.offset = offset;
     if (eof) h.flags |= static_cast<std::uint8_t>(wire::FrameFlag::last);

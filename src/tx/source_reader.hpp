@@ -29,6 +29,7 @@ class SourceReader {
     bool checksums = false;  // frames are hashed, so they are read (never zero-copy)
     bool zero_copy = true;   // send a regular file's bytes with sendfile
     std::function<std::uint32_t()> frame_bytes;  // read for every frame (knob may change)
+    std::optional<std::uint64_t> expect_bytes;   // stdin must be exactly this long
   };
   struct Result {
     bool ok = true;

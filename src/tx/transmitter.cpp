@@ -1,5 +1,8 @@
 #include "tx/transmitter.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -57,6 +60,12 @@ ExitCode Transmitter::run(int in_fd) {
   SourceReader::Options ropts;
   ropts.fd = in_fd;
   ropts.checksums = cfg_.checksums;
+  ropts.expect_bytes = cfg_.expect_bytes;
+  expected_bytes_ = cfg_.expect_bytes.value_or(0);
+  if (struct stat st{}; !cfg_.expect_bytes && ::fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    const auto at = ::lseek(in_fd, 0, SEEK_CUR);
+    if (at >= 0 && at <= st.st_size) expected_bytes_ = static_cast<std::uint64_t>(st.st_size - at);
+  }
   ropts.zero_copy = cfg_.zero_copy;
   ropts.frame_bytes = [this] {
     std::lock_guard lock(mutex_);
@@ -471,6 +480,7 @@ Stats Transmitter::snapshot() const {
   s.session_id = session_;
   s.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  s.expected_bytes = expected_bytes_;
   if (reader_) {
     s.bytes_in = reader_->bytes_read();
     s.source_stall_seconds = reader_->stall_seconds();

@@ -109,6 +109,7 @@ class Transmitter final : public TransferControl {
   std::atomic<bool> end_confirmed_{false};  // end_count_ is set and the legs may send it
   wire::StreamCount end_count_{};
   std::atomic<std::uint64_t> receiver_window_{0};  // 0: not told yet
+  std::atomic<std::uint64_t> expected_bytes_{0};   // set in run(); the metrics thread reads it
   std::atomic<std::uint64_t> receiver_id_{0};      // 0 until the first leg is accepted
   std::atomic<std::uint64_t> acked_frames_{0};
   std::uint64_t frames_sent_ = 0;  // I/O thread only (chaos counter)

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "knobs.hpp"
@@ -21,6 +22,9 @@ struct TxConfig {
   std::chrono::seconds outage_timeout{3600};
   std::chrono::seconds connect_timeout{5};
   bool progress = false;
+  // --expect-bytes: stdin must hold exactly this many bytes (a producer that dies looks like
+  // an early end of file on a pipe).
+  std::optional<std::uint64_t> expect_bytes;
 };
 
 }  // namespace vmp

@@ -1,5 +1,6 @@
 #include "util/status_report.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -76,6 +77,19 @@ std::string format_status(const Stats& s) {
   return out;
 }
 
+std::string format_eta(std::uint64_t done, std::uint64_t total, double bytes_per_second) {
+  if (total == 0) return "";
+  const double pct =
+      std::min(100.0, 100.0 * static_cast<double>(done) / static_cast<double>(total));
+  if (done >= total) return fmt("  %3.0f%%", pct);
+  if (bytes_per_second <= 0) return fmt("  %3.0f%% ETA --:--:--", pct);
+  const auto left =
+      static_cast<std::uint64_t>(static_cast<double>(total - done) / bytes_per_second);
+  return fmt("  %3.0f%% ETA %llu:%02llu:%02llu", pct, static_cast<unsigned long long>(left / 3600),
+             static_cast<unsigned long long>(left / 60 % 60),
+             static_cast<unsigned long long>(left % 60));
+}
+
 std::string format_progress(const Stats& s, bool final_line) {
   std::size_t up = 0;
   for (const auto& l : s.legs) up += l.state == LegState::up;
@@ -85,12 +99,13 @@ std::string format_progress(const Stats& s, bool final_line) {
                                 ? 100.0 * static_cast<double>(s.window_bytes_used) /
                                       static_cast<double>(s.window_bytes_limit)
                                 : 0.0;
-  return fmt("\r%s %12s %12s/s  legs %zu/%zu  window %3.0f%%  resent %llu%s",
+  const double per_second = rate(static_cast<double>(s.bytes_out), s.elapsed_seconds);
+  return fmt("\r%s %12s %12s/s%s  legs %zu/%zu  window %3.0f%%  resent %llu%s",
              std::string(to_string(s.role)).c_str(),
              format_bytes(static_cast<double>(s.bytes_out)).c_str(),
-             format_bytes(rate(static_cast<double>(s.bytes_out), s.elapsed_seconds)).c_str(), up,
-             wanted, window_pct, static_cast<unsigned long long>(s.resent_frames),
-             final_line ? "\n" : "   ");
+             format_bytes(per_second).c_str(),
+             format_eta(s.bytes_out, s.expected_bytes, per_second).c_str(), up, wanted, window_pct,
+             static_cast<unsigned long long>(s.resent_frames), final_line ? "\n" : "   ");
 }
 
 }  // namespace vmp

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""A man in the middle for one-leg transfers: forwards a transmitter's connections to the
+receiver and rewrites the header of one data frame on the way (once, on the first connection
+that carries it), like a bug or an attacker on the path would.
+
+usage: mangle_proxy.py LISTEN_PORT RX_PORT MODE FRAME
+  MODE last: set the `last` flag of data frame FRAME (by seq)
+       seq:  give data frame FRAME the sequence number FRAME + 3
+Runs until killed; prints "mangled frame N" on stderr when it did.
+"""
+import socket
+import sys
+import threading
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+import wire  # noqa: E402
+
+listen_port, rx_port, mode, target = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+done = threading.Event()
+
+
+def pump_back(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def serve(client):
+    upstream = socket.create_connection(("127.0.0.1", rx_port))
+    threading.Thread(target=pump_back, args=(upstream, client), daemon=True).start()
+    try:
+        upstream.sendall(wire.read_exact(client, wire.HELLO.size))
+        while True:
+            raw = wire.read_exact(client, wire.HEADER.size)
+            kind, flags, zero, length, seq, offset, checksum = wire.HEADER.unpack(raw)
+            payload = wire.read_exact(client, length) if kind == ord("D") else b""
+            if kind == ord("D") and seq == target and not done.is_set():
+                done.set()
+                if mode == "last":
+                    flags |= wire.FLAG_LAST
+                elif mode == "seq":
+                    seq += 3
+                raw = wire.HEADER.pack(kind, flags, zero, length, seq, offset, checksum)
+                print("mangled frame %d" % target, file=sys.stderr, flush=True)
+            upstream.sendall(raw + payload)
+    except (EOFError, OSError):
+        pass
+    finally:
+        try:
+            upstream.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", listen_port))
+server.listen(64)
+while True:
+    conn, _ = server.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()

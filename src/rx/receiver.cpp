@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/ip/v6_only.hpp>
@@ -20,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "util/finish_on_throw.hpp"
 #include "util/signal_watch.hpp"
 #include "util/socket_tuning.hpp"
 #include "util/status_report.hpp"
@@ -112,8 +112,8 @@ ExitCode Receiver::run(int out_fd) {
       SinkWriter::Callbacks{[this](const SinkWriter::Progress& p) { on_writer_progress(p); },
                             [this](const std::string& e) { on_writer_error(e); }});
   std::thread writer([this] { writer_->run(); });
-  asio::co_spawn(io_, accept_loop(), asio::detached);
-  asio::co_spawn(io_, tick_loop(), asio::detached);
+  asio::co_spawn(io_, accept_loop(), on_throw("the accept loop"));
+  asio::co_spawn(io_, tick_loop(), on_throw("the tick loop"));
   if (hooks_.handle_signals)
     asio::co_spawn(
         io_,
@@ -126,7 +126,7 @@ ExitCode Receiver::run(int out_fd) {
                                          "interrupted by signal " + std::to_string(sig)});
                        },
                        [this] { return finished(); }}),
-        asio::detached);
+        on_throw("the signal watch"));
   // Each connection runs on its own strand, so its coroutines never run concurrently while
   // different legs copy their bytes on different cores. Shared state is behind mutex_.
   std::vector<std::jthread> helpers;
@@ -144,10 +144,17 @@ std::string Receiver::message() const {
   return outcome_.message();
 }
 
-void Receiver::finish(ExitCode code, std::string message) {
-  if (!outcome_.decide(code, std::move(message))) return;
+bool Receiver::finish(ExitCode code, std::string message) {
+  if (!outcome_.decide(code, std::move(message))) return false;
   frames_.close();
   asio::post(io_, [this] { io_.stop(); });
+  return true;
+}
+
+std::function<void(std::exception_ptr)> Receiver::on_throw(std::string what) {
+  return finish_on_throw(log_, std::move(what), [this](ExitCode code, std::string message) {
+    return finish(code, std::move(message));
+  });
 }
 
 void Receiver::reject(const std::string& peer, const std::string& why) {
@@ -169,7 +176,7 @@ asio::awaitable<void> Receiver::accept_loop() {
       continue;
     }
     auto strand = socket.get_executor();
-    asio::co_spawn(strand, admit(std::move(socket)), asio::detached);
+    asio::co_spawn(strand, admit(std::move(socket)), on_throw("a connection"));
   }
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
@@ -14,6 +13,7 @@
 #include <thread>
 
 #include "tx/dialer.hpp"
+#include "util/finish_on_throw.hpp"
 #include "util/signal_watch.hpp"
 #include "util/status_report.hpp"
 
@@ -69,7 +69,7 @@ ExitCode Transmitter::run(int in_fd) {
   });
 
   asio::post(io_, [this] { reshape_legs(); });
-  asio::co_spawn(io_, tick_loop(), asio::detached);
+  asio::co_spawn(io_, tick_loop(), on_throw("the tick loop"));
   if (hooks_.handle_signals)
     asio::co_spawn(io_,
                    watch_signals(io_, log_, hooks_,
@@ -79,7 +79,7 @@ ExitCode Transmitter::run(int in_fd) {
                                            "interrupted by signal " + std::to_string(sig));
                                   },
                                   [this] { return finished(); }}),
-                   asio::detached);
+                   on_throw("the signal watch"));
   io_.run();
 
   reader_stop_.signal();
@@ -93,8 +93,14 @@ std::string Transmitter::message() const {
   return outcome_.message();
 }
 
-void Transmitter::finish(ExitCode code, std::string message) {
-  if (!outcome_.decide(code, std::move(message))) return;
+std::function<void(std::exception_ptr)> Transmitter::on_throw(std::string what) {
+  return finish_on_throw(log_, std::move(what), [this](ExitCode code, std::string message) {
+    return finish(code, std::move(message));
+  });
+}
+
+bool Transmitter::finish(ExitCode code, std::string message) {
+  if (!outcome_.decide(code, std::move(message))) return false;
   reader_stop_.signal();
   queue_.close();
   // Failures of our own are told to the receiver, which would otherwise wait out the outage
@@ -105,10 +111,16 @@ void Transmitter::finish(ExitCode code, std::string message) {
                                                       : wire::CancelReason::none;
   if (reason == wire::CancelReason::none) {
     asio::post(io_, [this] { stop_now(); });
-    return;
+    return true;
   }
   cancel_reason_.store(reason);
-  asio::co_spawn(io_, cancel_and_stop(), asio::detached);
+  // Not on_throw(): the outcome is decided, and a throw here must still stop the I/O thread.
+  asio::co_spawn(io_, cancel_and_stop(), [this](std::exception_ptr e) {
+    if (!e) return;
+    log_.error("internal error while cancelling the transfer");
+    stop_now();
+  });
+  return true;
 }
 
 void Transmitter::stop_now() {
@@ -130,12 +142,12 @@ asio::awaitable<void> Transmitter::cancel_and_stop() {
       up.push_back(leg.get());
     }
   }
+  // Legs notify cancel_progress_ as each sends its cancel frame.
   const auto limit = std::chrono::steady_clock::now() + kCancelLimit;
-  asio::steady_timer timer(io_);
-  while (std::chrono::steady_clock::now() < limit &&
-         !std::all_of(up.begin(), up.end(), [](TxLeg* l) { return l->cancel_sent(); })) {
-    timer.expires_after(10ms);
-    co_await timer.async_wait(nothrow);
+  for (auto now = std::chrono::steady_clock::now();
+       now < limit && !std::all_of(up.begin(), up.end(), [](TxLeg* l) { return l->cancel_sent(); });
+       now = std::chrono::steady_clock::now()) {
+    co_await cancel_progress_.wait(limit - now);
   }
   stop_now();
 }
@@ -283,7 +295,9 @@ void Transmitter::reshape_legs() {
     }
   }
   // Outside the lock: co_spawn may start running the leg right here.
-  for (auto* leg : to_start) asio::co_spawn(io_, leg->run(), asio::detached);
+  for (auto* leg : to_start) {
+    asio::co_spawn(io_, leg->run(), on_throw("leg " + std::to_string(leg->slot())));
+  }
 }
 
 asio::awaitable<void> Transmitter::tick_loop() {
@@ -306,7 +320,7 @@ asio::awaitable<void> Transmitter::tick_loop() {
       // Every tick: the tuner's meter reads the acked-byte counts at this resolution.
       for (auto& leg : legs_) leg->sample_tcp();
     }
-    for (auto link : probes) asio::co_spawn(io_, probe(link), asio::detached);
+    for (auto link : probes) asio::co_spawn(io_, probe(link), on_throw("a link probe"));
     hedge_stuck_frames();
     report_stuck_head();
     // A drained leg's frames are parked at the receiver (SendQueue::park); it can only lack

@@ -2,6 +2,20 @@
 // last byte. Owns the I/O thread (Asio), the stdin reader thread, the SendQueue (window and
 // resends) and the LinkPlanner (preference, bypass, retry). Implements TransferControl so the
 // tuner can read stats and change knobs while it runs.
+//
+// Threads:
+// - the I/O thread (the caller of run(), running io_): every leg coroutine (TxLeg), link
+//   probes, the tick loop (outage timeout, hedging, progress line), the signal watch and the
+//   cancel on failure. Leg sockets are touched only here.
+// - the reader thread (SourceReader): reads stdin into frames and pushes them into queue_;
+//   blocks in SendQueue::wait_for_room() while the window is full.
+// - the tuner thread (if tuning): knobs(), apply(), snapshot(), publish().
+// - metrics threads (exporter, SIGUSR1 JSON): snapshot() only.
+// Who owns what: the Transmitter owns the legs (legs_, created and retired on the I/O thread
+// under mutex_), the queue owns unconfirmed frames, each TxLeg owns its connection.
+// Lock order: mutex_ before a TxLeg's or the SendQueue's own mutex; those two, the BufferPool's
+// and the Outcome's are leaves (nothing else is locked or called back while they are held).
+// finish() may be called from any thread and takes no lock of ours.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -62,7 +76,10 @@ class Transmitter final : public TransferControl {
   wire::Hello hello_for(std::uint32_t leg) const;
   SocketTuning socket_tuning() const;
 
-  void finish(ExitCode code, std::string message);  // any thread; the first call wins
+  // Any thread; the first call wins (and returns true).
+  bool finish(ExitCode code, std::string message);
+  // co_spawn completion: an escaped exception finishes the transfer with ExitCode::internal.
+  std::function<void(std::exception_ptr)> on_throw(std::string what);
   // Set when the transfer failed on our side: legs send a cancel frame before closing.
   wire::CancelReason cancel_reason() const { return cancel_reason_.load(); }
   asio::awaitable<void> cancel_and_stop();
@@ -85,8 +102,9 @@ class Transmitter final : public TransferControl {
   SendQueue queue_;
   StopEvent reader_stop_;
   std::unique_ptr<SourceReader> reader_;
+  Wakeup cancel_progress_{io_.get_executor()};  // a leg sent its cancel frame
 
-  mutable std::mutex mutex_;  // guards everything below
+  mutable std::mutex mutex_;  // guards the fields up to the blank line below
   Knobs knobs_;
   LinkPlanner planner_;
   std::vector<std::unique_ptr<TxLeg>> legs_;

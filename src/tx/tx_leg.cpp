@@ -184,6 +184,7 @@ asio::awaitable<void> TxLeg::send_loop() {
       const auto bytes = cancel.encode();
       co_await asio::async_write(*socket_, asio::buffer(bytes), asio::use_awaitable);
       cancel_sent_ = true;
+      tx_.cancel_progress_.notify();
       co_return;
     }
     if (drain_.load()) {

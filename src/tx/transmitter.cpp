@@ -252,9 +252,23 @@ void Transmitter::link_failed(std::size_t link, const std::string& why, bool unr
   }
 }
 
-bool Transmitter::same_receiver(std::uint64_t receiver_id) {
+bool Transmitter::same_receiver(std::uint64_t receiver_id, std::size_t link) {
   std::uint64_t expected = 0;
-  return receiver_id_.compare_exchange_strong(expected, receiver_id) || expected == receiver_id;
+  if (receiver_id_.compare_exchange_strong(expected, receiver_id) || expected == receiver_id) {
+    return true;
+  }
+  // A receiver that lost what it had confirmed (restarted, or another one took the port)
+  // cannot continue the stream: those bytes are gone from our window.
+  finish(ExitCode::network, "receiver " + target(link).label() +
+                                " restarted during the transfer; the stream cannot be resumed (it "
+                                "had confirmed " +
+                                std::to_string(acked_bytes_.load()) + " bytes)");
+  return false;
+}
+
+asio::awaitable<DialResult> Transmitter::dial(std::size_t link, std::uint32_t slot) {
+  co_return co_await vmp::dial(target(link), hello_for(slot), socket_tuning(),
+                               cfg_.connect_timeout);
 }
 
 bool Transmitter::chaos_strikes() {
@@ -278,7 +292,8 @@ void Transmitter::reshape_legs() {
     std::lock_guard lock(mutex_);
     const auto slots = planner_.slots();
     while (legs_.size() < slots) {
-      legs_.push_back(std::make_unique<TxLeg>(*this, static_cast<std::uint32_t>(legs_.size())));
+      legs_.push_back(std::make_unique<TxLeg>(static_cast<TxLegHost&>(*this), io_.get_executor(),
+                                              static_cast<std::uint32_t>(legs_.size())));
     }
     for (auto& leg : legs_) {
       const bool wanted = leg->slot() < slots;
@@ -326,13 +341,13 @@ asio::awaitable<void> Transmitter::tick_loop() {
     // A drained leg's frames are parked at the receiver (SendQueue::park); it can only lack
     // them if it dropped that leg's data on an error. Then the head of the window waits
     // forever unless it is resent.
-    if (queue_.unpark_overdue_head(2s)) {
+    if (queue_.unpark_overdue_head(reconnect::kParkedHeadResendAfter)) {
       log_.info(1, "the receiver still waits for a frame a closed leg delivered: sending it again");
     }
     if (any_up) {
       last_leg_up_ = now;
       outage_reported_ = false;
-    } else if (now - last_leg_up_ > 2s && !outage_reported_) {
+    } else if (now - last_leg_up_ > reconnect::kOutageReportAfter && !outage_reported_) {
       outage_reported_ = true;
       log_.error("no leg can reach the receiver; retrying for up to " +
                  std::to_string(cfg_.outage_timeout.count()) + " s (--outage-timeout)");
@@ -349,8 +364,7 @@ asio::awaitable<void> Transmitter::tick_loop() {
 }
 
 asio::awaitable<void> Transmitter::probe(std::size_t link) {
-  auto result = co_await dial(target(link), hello_for(wire::kProbeLeg), socket_tuning(),
-                              cfg_.connect_timeout);
+  auto result = co_await dial(link, wire::kProbeLeg);
   if (result.status == DialResult::Status::ok && (result.reply.code == wire::ReplyCode::accept ||
                                                   result.reply.code == wire::ReplyCode::complete)) {
     link_up(link);

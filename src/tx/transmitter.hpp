@@ -45,7 +45,8 @@
 
 namespace vmp {
 
-class Transmitter final : public TransferControl {
+// Legs reach the transfer only through TxLegHost (private: nobody else needs those calls).
+class Transmitter final : public TransferControl, private TxLegHost {
  public:
   Transmitter(TxConfig cfg, Logger& log, EngineHooks hooks = {});
   ~Transmitter() override;
@@ -61,30 +62,37 @@ class Transmitter final : public TransferControl {
   void publish(const TuningReport& report) override;
 
  private:
-  friend class TxLeg;
-
-  // Called by legs (I/O thread).
-  std::optional<std::size_t> link_for(std::uint32_t slot) const;
-  bool slot_wanted(std::uint32_t slot) const;
-  const Target& target(std::size_t link) const { return cfg_.targets[link]; }
-  void link_up(std::size_t link);
-  void link_failed(std::size_t link, const std::string& why, bool unresolvable);
-  bool chaos_strikes();  // true when the frame just sent should cost its leg its life
-  // Remembers the first receiver id; false if a later leg reaches a different receiver process.
-  bool same_receiver(std::uint64_t receiver_id);
-  void on_ack(std::uint64_t next_seq, std::uint64_t bytes);
-  wire::Hello hello_for(std::uint32_t leg) const;
-  SocketTuning socket_tuning() const;
-
+  // TxLegHost: called by legs (I/O thread).
+  bool finished() const override { return outcome_.decided(); }
+  bool slot_wanted(std::uint32_t slot) const override;
+  std::optional<std::size_t> link_for(std::uint32_t slot) const override;
+  std::string link_label(std::size_t link) const override { return target(link).label(); }
+  asio::awaitable<DialResult> dial(std::size_t link, std::uint32_t slot) override;
+  SocketTuning socket_tuning() const override;
+  void link_up(std::size_t link) override;
+  void link_failed(std::size_t link, const std::string& why, bool unresolvable) override;
+  // Remembers the first receiver id; a later leg that reaches a different receiver process
+  // ends the transfer.
+  bool same_receiver(std::uint64_t receiver_id, std::size_t link) override;
+  SendQueue& queue() override { return queue_; }
+  // Set when the transfer failed on our side: legs send a cancel frame before closing.
+  wire::CancelReason cancel_reason() const override { return cancel_reason_.load(); }
+  void cancel_sent() override { cancel_progress_.notify(); }
+  bool chaos_strikes() override;
+  void sent(std::size_t link, std::uint32_t payload_bytes) override {
+    link_bytes_[link] += payload_bytes;
+  }
+  void on_ack(std::uint64_t next_seq, std::uint64_t bytes) override;
   // Any thread; the first call wins (and returns true).
-  bool finish(ExitCode code, std::string message);
+  bool finish(ExitCode code, std::string message) override;
+  const Logger& log() const override { return log_; }
+
+  const Target& target(std::size_t link) const { return cfg_.targets[link]; }
+  wire::Hello hello_for(std::uint32_t leg) const;
   // co_spawn completion: an escaped exception finishes the transfer with ExitCode::internal.
   std::function<void(std::exception_ptr)> on_throw(std::string what);
-  // Set when the transfer failed on our side: legs send a cancel frame before closing.
-  wire::CancelReason cancel_reason() const { return cancel_reason_.load(); }
   asio::awaitable<void> cancel_and_stop();
-  void stop_now();  // I/O thread: reset every leg and stop
-  bool finished() const { return outcome_.decided(); }
+  void stop_now();      // I/O thread: reset every leg and stop
   void reshape_legs();  // spawn / drain legs to match the plan
   asio::awaitable<void> tick_loop();
   asio::awaitable<void> probe(std::size_t link);

@@ -1,8 +1,10 @@
 #include "cli/options.hpp"
 
+#include <array>
 #include <cxxopts.hpp>
 #include <limits>
 #include <map>
+#include <span>
 #include <sstream>
 
 namespace vmp {
@@ -212,6 +214,28 @@ std::optional<std::string> parse_knob(const cxxopts::ParseResult& r, const KnobS
   return std::nullopt;
 }
 
+// Options only one role uses (besides the knobs, whose table says so): given to the other role
+// they would be silently ignored, so they are an error instead.
+constexpr std::array<const char*, 7> kTxOnly{"chaos",       "outage-timeout", "connect-timeout",
+                                             "no-tune",     "tune-seed",      "tune-log",
+                                             "tune-profile"};
+constexpr std::array<const char*, 1> kRxOnly{"bind"};
+
+std::optional<std::string> wrong_role(const cxxopts::ParseResult& r, bool rx) {
+  auto given = [&](const std::string& name) { return r.count(name) > 0; };
+  const char* role = rx ? "tx" : "rx";
+  for (const char* name : rx ? std::span<const char* const>(kTxOnly) : kRxOnly) {
+    if (given(name)) return std::string("--") + name + " is for " + role + " only";
+  }
+  if (!rx) return std::nullopt;
+  for (const auto& spec : kKnobTable) {
+    if (!spec.rx_too && given(std::string(spec.option))) {
+      return "--" + std::string(spec.option) + " is for tx only";
+    }
+  }
+  return std::nullopt;
+}
+
 std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
   Config c;
   if (r.count("help")) return c;
@@ -225,6 +249,7 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
     return UsageError{rx ? "choose either rx or tx, not both" : "say rx PORT or tx HOST PORT"};
   if (r.count("rx") > 1) return UsageError{"rx takes a single port"};
   c.mode = rx ? Config::Mode::rx : Config::Mode::tx;
+  if (auto e = wrong_role(r, rx)) return UsageError{*e};
 
   std::string phrase =
       r.count("checkphrase") ? r["checkphrase"].as<std::string>() : kDefaultCheckphrase;
@@ -357,7 +382,9 @@ std::string usage_text() {
 }
 
 std::string version_text() {
-  return "viamillipede 0.1.0 (wire protocol 1)\n";
+  // VMP_VERSION is the project(VERSION) of the top CMakeLists.txt (see src/CMakeLists.txt).
+  return std::string("viamillipede ") + VMP_VERSION + " (wire protocol " +
+         std::to_string(wire::kVersion) + ")\n";
 }
 
 }  // namespace vmp

@@ -136,7 +136,7 @@ ExitCode Receiver::run(int out_fd) {
   for (auto& t : helpers) t.join();
   frames_.close();
   writer.join();
-  if (cfg_.progress) log_.raw(format_progress(snapshot(), true));
+  if (cfg_.progress) log_.progress(format_progress(snapshot(), true));
   return outcome_.code();
 }
 
@@ -361,7 +361,7 @@ asio::awaitable<void> Receiver::tick_loop() {
     lock.unlock();
     report_gap();
     if (cfg_.progress && now >= next_progress) {
-      log_.raw(format_progress(snapshot(), false));
+      log_.progress(format_progress(snapshot(), false));
       next_progress = now + 500ms;
     }
   }

@@ -1,6 +1,7 @@
 // One accepted leg on the receiver, after a good handshake: reads frames into the
-// Reassembler and, concurrently, sends the latest acknowledgement whenever the writer makes
-// progress (and once a second as a keepalive).
+// Reassembler and, concurrently, sends the latest acknowledgement whenever it changed (the
+// writer's progress wakes the leg; it also looks once a second, but an unchanged
+// acknowledgement is not sent again, so there is no keepalive).
 #pragma once
 
 #include <asio/awaitable.hpp>

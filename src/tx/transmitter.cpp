@@ -437,7 +437,7 @@ void Transmitter::report_stuck_head() {
 }
 
 void Transmitter::print_progress(bool final_line) {
-  log_.raw(format_progress(snapshot(), final_line));
+  log_.progress(format_progress(snapshot(), final_line));
 }
 
 Stats Transmitter::snapshot() const {

@@ -130,7 +130,6 @@ class Transmitter final : public TransferControl, private TxLegHost {
   std::uint64_t frames_sent_ = 0;  // I/O thread only (chaos counter)
   std::chrono::steady_clock::time_point last_leg_up_;
   bool outage_reported_ = false;
-  std::atomic<std::uint64_t> hedged_frames_{0};
   std::optional<std::uint64_t> stuck_reported_;  // I/O thread: last head frame logged as stuck
 };
 

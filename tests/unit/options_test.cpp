@@ -94,3 +94,16 @@ TEST(Options, SizeSuffixes) {
 
 }  // namespace
 }  // namespace vmp
+
+namespace vmp {
+namespace {
+
+TEST(Options, OptionsOfTheOtherRoleAreRejected) {
+  EXPECT_EQ(error({"rx", "9", "--window", "1M"}), "--window is for tx only");
+  EXPECT_EQ(error({"rx", "9", "chaos", "100"}), "--chaos is for tx only");
+  EXPECT_EQ(error({"tx", "h", "9", "--bind", "::1"}), "--bind is for rx only");
+  EXPECT_EQ(ok({"rx", "9", "--rcvbuf", "64K"}).rx.rcvbuf_bytes, 64 * KiB);  // both roles
+}
+
+}  // namespace
+}  // namespace vmp

@@ -15,34 +15,45 @@ std::optional<std::string> check(const KnobRange& r, std::uint64_t v) {
   return os.str();
 }
 
+std::optional<std::string> check_weights(const KnobRange& r, const std::vector<double>& list) {
+  for (double w : list) {
+    if (!(w >= 0.0 && w <= static_cast<double>(r.max))) {
+      return std::string(r.name) + " " + std::to_string(w) + " is outside 0.." +
+             std::to_string(r.max);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_congestion(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  auto avail = available_congestion_controls();
+  for (const auto& a : avail) {
+    if (a == name) return std::nullopt;
+  }
+  std::string list;
+  for (const auto& a : avail) list += (list.empty() ? "" : " ") + a;
+  return "congestion control '" + name + "' is not available (kernel offers: " + list + ")";
+}
+
 }  // namespace
 
 std::optional<std::string> validate(const Knobs& k) {
-  for (auto err : {check(kLegsRange, k.legs), check(kLegsPerLinkRange, k.legs_per_link_max),
-                   check(kFrameRange, k.frame_bytes), check(kWindowRange, k.window_bytes),
-                   check(kSockBufRange, k.sndbuf_bytes), check(kSockBufRange, k.rcvbuf_bytes)}) {
-    if (err) return err;
+  for (const auto& spec : kKnobTable) {
+    if (spec.type != KnobType::count && spec.type != KnobType::bytes) continue;
+    if (auto err = check(spec.range, spec.get(k))) return err;
   }
+  // Cross-knob rule: the send queue must be able to hold a frame while another is in flight.
   if (k.window_bytes < 2ULL * k.frame_bytes) {
     return "window " + std::to_string(k.window_bytes) + " must hold at least two frames of " +
            std::to_string(k.frame_bytes) + " bytes";
   }
-  for (double w : k.link_weights) {
-    if (!(w >= 0.0 && w <= kLinkWeightMax)) {
-      return "link weight " + std::to_string(w) + " is outside 0.." +
-             std::to_string(static_cast<int>(kLinkWeightMax));
-    }
-  }
-  if (!k.congestion.empty()) {
-    auto avail = available_congestion_controls();
-    bool found = false;
-    for (const auto& a : avail) found = found || a == k.congestion;
-    if (!found) {
-      std::string list;
-      for (const auto& a : avail) list += (list.empty() ? "" : " ") + a;
-      return "congestion control '" + k.congestion + "' is not available (kernel offers: " + list +
-             ")";
-    }
+  for (const auto& spec : kKnobTable) {
+    std::optional<std::string> err;
+    if (spec.type == KnobType::weights) err = check_weights(spec.range, spec.get_list(k));
+    // Names are checked against what this kernel offers (only congestion control today).
+    if (spec.type == KnobType::name) err = check_congestion(spec.get_name(k));
+    if (err) return err;
   }
   return std::nullopt;
 }
@@ -55,18 +66,61 @@ std::vector<std::string> available_congestion_controls() {
   return out;
 }
 
-std::string to_string(const Knobs& k) {
-  std::ostringstream os;
-  os << "legs=" << k.legs << " legs_per_link_max=" << k.legs_per_link_max
-     << " frame=" << k.frame_bytes << " window=" << k.window_bytes << " sndbuf=" << k.sndbuf_bytes
-     << " rcvbuf=" << k.rcvbuf_bytes << " cc=" << (k.congestion.empty() ? "default" : k.congestion);
-  if (!k.link_weights.empty()) {
-    os << " weights=";
-    for (std::size_t i = 0; i < k.link_weights.size(); ++i) {
-      os << (i ? "," : "") << k.link_weights[i];
+std::string size_text(std::uint64_t bytes) {
+  static constexpr std::pair<std::uint64_t, char> units[] = {{GiB, 'G'}, {MiB, 'M'}, {KiB, 'K'}};
+  for (auto [unit, suffix] : units) {
+    if (bytes != 0 && bytes % unit == 0) return std::to_string(bytes / unit) + suffix;
+  }
+  return std::to_string(bytes);
+}
+
+std::string knob_text(const KnobSpec& spec, const Knobs& k) {
+  switch (spec.type) {
+    case KnobType::count:
+    case KnobType::bytes:
+      return std::to_string(spec.get(k));
+    case KnobType::name: {
+      auto name = spec.get_name(k);
+      return name.empty() ? "default" : name;
+    }
+    case KnobType::weights: {
+      std::ostringstream os;
+      const auto list = spec.get_list(k);
+      for (std::size_t i = 0; i < list.size(); ++i) os << (i ? "," : "") << list[i];
+      return os.str();
     }
   }
-  return os.str();
+  return {};
+}
+
+std::string knob_help(const KnobSpec& spec) {
+  std::string text(spec.help);
+  const Knobs defaults;
+  switch (spec.type) {
+    case KnobType::count:
+      text += ", " + std::to_string(spec.range.min) + "-" + std::to_string(spec.range.max) + " [" +
+              std::to_string(spec.get(defaults)) + "]";
+      break;
+    case KnobType::bytes:
+      // Sizes that may be 0 say so in their help; their range is the non-zero one.
+      text += ", " + size_text(spec.range.min) + "-" + size_text(spec.range.max) + " [" +
+              size_text(spec.get(defaults)) + "]";
+      break;
+    case KnobType::name:
+    case KnobType::weights:
+      text += " [" + std::string(spec.unset_text) + "]";
+      break;
+  }
+  return text;
+}
+
+std::string to_string(const Knobs& k) {
+  std::string out;
+  for (const auto& spec : kKnobTable) {
+    if (spec.type == KnobType::weights && spec.get_list(k).empty()) continue;
+    out += (out.empty() ? "" : " ") + std::string(spec.key) + "=" + knob_text(spec, k);
+  }
+  return out;
 }
 
 }  // namespace vmp

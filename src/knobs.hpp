@@ -1,9 +1,15 @@
 // The transmitter's tunable knobs: the single value the core applies while a transfer runs and
-// the genome the tuner evolves. Every numeric knob has a declared range (kKnobRanges);
-// validate() is the only gate, so out-of-range input is an error wherever it comes from
-// (command line, tuner, profile file).
+// the genome the tuner evolves.
+//
+// Each knob is described once, as one row of kKnobTable (name, type, range, default, unit,
+// help, whether the tuner may evolve it, how it prints). Validation, the command line and its
+// --help, the metrics knob gauges, the JSON of profiles and the tune log, and the tuner's genome
+// codec all read that table, so adding a knob means adding a field to Knobs, a row below, and
+// the code that uses it. validate() is the only gate: out-of-range input is an error wherever it
+// comes from (command line, tuner, profile file).
 #pragma once
 
+#include <array>
 #include <bitset>
 #include <cstdint>
 #include <optional>
@@ -40,7 +46,7 @@ struct Knobs {
 };
 
 // Names a knob, e.g. to say which knobs the user pinned on the command line (the tuner leaves
-// those out of its genome).
+// those out of its genome). The order is the order of kKnobTable.
 enum class KnobId : unsigned {
   legs,
   legs_per_link_max,
@@ -62,18 +68,105 @@ inline bool has(const KnobSet& s, KnobId id) {
 
 // Declared range of one numeric knob, for validation, the CLI and the tuner's encoding.
 struct KnobRange {
-  std::string_view name;
+  std::string_view name;  // how error messages call the knob
   std::uint64_t min;
   std::uint64_t max;
   bool zero_allowed;  // 0 is a legal "off/auto" value outside [min, max]
 };
 
-inline constexpr KnobRange kLegsRange{"legs", 1, 64, false};
-inline constexpr KnobRange kLegsPerLinkRange{"legs-per-link", 1, 64, false};
-inline constexpr KnobRange kFrameRange{"frame-size", 4 * KiB, 16 * MiB, false};
-inline constexpr KnobRange kWindowRange{"window", 1 * MiB, 4 * GiB, false};
-inline constexpr KnobRange kSockBufRange{"sockbuf", 4 * KiB, 256 * MiB, true};
+// What a knob's value is; decides how it is parsed, printed, encoded as JSON and as genes.
+enum class KnobType {
+  count,    // unsigned integer, plain number on the command line
+  bytes,    // unsigned integer, size with K/M/G suffixes on the command line
+  name,     // a string (empty = system default)
+  weights,  // list of non-negative numbers, one per link
+};
+
+// One row of the knob table. Accessors are plain function pointers so the table is constexpr.
+struct KnobSpec {
+  KnobId id;
+  std::string_view key;     // field name: JSON key, metric label, gene name ("rcvbuf_bytes")
+  std::string_view option;  // long command-line option without "--" ("rcvbuf")
+  KnobType type;
+  KnobRange range;              // count and bytes only
+  std::string_view unit;        // base unit of the value ("bytes", "legs"; "" for names)
+  std::string_view help;        // --help text, without range and default (added from the row)
+  std::string_view unset_text;  // --help default of an empty name/list ("system", "equal")
+  bool tunable;                 // the tuner may evolve it (unless the user pins it)
+  bool rx_too;                  // the receiver takes the option as well (its sockets, window)
+  // count and bytes:
+  std::uint64_t (*get)(const Knobs&) = nullptr;
+  void (*put)(Knobs&, std::uint64_t) = nullptr;
+  // name:
+  std::string (*get_name)(const Knobs&) = nullptr;
+  void (*put_name)(Knobs&, std::string) = nullptr;
+  // weights:
+  std::vector<double> (*get_list)(const Knobs&) = nullptr;
+  void (*put_list)(Knobs&, std::vector<double>) = nullptr;
+};
+
 inline constexpr double kLinkWeightMax = 1000.0;
+
+// clang-format off
+inline constexpr std::array<KnobSpec, static_cast<std::size_t>(KnobId::count_)> kKnobTable{{
+  {KnobId::legs, "legs", "threads", KnobType::count, {"legs", 1, 64, false}, "legs",
+   "legs (TCP connections) in total", "", true, false,
+   [](const Knobs& k) -> std::uint64_t { return k.legs; },
+   [](Knobs& k, std::uint64_t v) { k.legs = static_cast<std::uint32_t>(v); }},
+  {KnobId::legs_per_link_max, "legs_per_link_max", "legs-per-link", KnobType::count,
+   {"legs-per-link", 1, 64, false}, "legs", "at most N legs on one link", "", true, false,
+   [](const Knobs& k) -> std::uint64_t { return k.legs_per_link_max; },
+   [](Knobs& k, std::uint64_t v) { k.legs_per_link_max = static_cast<std::uint32_t>(v); }},
+  {KnobId::frame_bytes, "frame_bytes", "frame-size", KnobType::bytes,
+   {"frame-size", 4 * KiB, 16 * MiB, false}, "bytes", "payload bytes per frame", "", true, false,
+   [](const Knobs& k) -> std::uint64_t { return k.frame_bytes; },
+   [](Knobs& k, std::uint64_t v) { k.frame_bytes = static_cast<std::uint32_t>(v); }},
+  {KnobId::window_bytes, "window_bytes", "window", KnobType::bytes,
+   {"window", 1 * MiB, 4 * GiB, false}, "bytes",
+   "unacknowledged bytes held (rx: the most it holds for reordering, told to the transmitter; "
+   "its default is 256M)", "", true, true,
+   [](const Knobs& k) -> std::uint64_t { return k.window_bytes; },
+   [](Knobs& k, std::uint64_t v) { k.window_bytes = v; }},
+  {KnobId::sndbuf_bytes, "sndbuf_bytes", "sndbuf", KnobType::bytes,
+   {"sndbuf", 4 * KiB, 256 * MiB, true}, "bytes", "SO_SNDBUF per leg (0 = kernel autotuning)", "",
+   true, false,
+   [](const Knobs& k) -> std::uint64_t { return k.sndbuf_bytes; },
+   [](Knobs& k, std::uint64_t v) { k.sndbuf_bytes = static_cast<std::uint32_t>(v); }},
+  {KnobId::rcvbuf_bytes, "rcvbuf_bytes", "rcvbuf", KnobType::bytes,
+   {"rcvbuf", 4 * KiB, 256 * MiB, true}, "bytes", "SO_RCVBUF per leg (0 = kernel autotuning)", "",
+   true, true,
+   [](const Knobs& k) -> std::uint64_t { return k.rcvbuf_bytes; },
+   [](Knobs& k, std::uint64_t v) { k.rcvbuf_bytes = static_cast<std::uint32_t>(v); }},
+  {KnobId::congestion, "congestion", "congestion", KnobType::name, {"congestion", 0, 0, false}, "",
+   "TCP congestion control per leg (e.g. cubic, bbr)", "system", true, false, nullptr, nullptr,
+   [](const Knobs& k) { return k.congestion; },
+   [](Knobs& k, std::string v) { k.congestion = std::move(v); }},
+  {KnobId::link_weights, "link_weights", "link-weights", KnobType::weights,
+   {"link weight", 0, static_cast<std::uint64_t>(kLinkWeightMax), false}, "",
+   "share of legs per link, e.g. 3,1,1", "equal", true, false, nullptr, nullptr, nullptr, nullptr,
+   [](const Knobs& k) { return k.link_weights; },
+   [](Knobs& k, std::vector<double> v) { k.link_weights = std::move(v); }},
+}};
+// clang-format on
+
+constexpr const KnobSpec& knob_spec(KnobId id) {
+  return kKnobTable[static_cast<std::size_t>(id)];
+}
+static_assert(
+    [] {
+      for (std::size_t i = 0; i < kKnobTable.size(); ++i) {
+        if (static_cast<std::size_t>(kKnobTable[i].id) != i) return false;
+      }
+      return true;
+    }(),
+    "kKnobTable rows must be in KnobId order");
+
+// Ranges by name, for code that needs one bound (e.g. the receiver's reorder limit).
+inline constexpr KnobRange kLegsRange = knob_spec(KnobId::legs).range;
+inline constexpr KnobRange kLegsPerLinkRange = knob_spec(KnobId::legs_per_link_max).range;
+inline constexpr KnobRange kFrameRange = knob_spec(KnobId::frame_bytes).range;
+inline constexpr KnobRange kWindowRange = knob_spec(KnobId::window_bytes).range;
+inline constexpr KnobRange kSockBufRange = knob_spec(KnobId::sndbuf_bytes).range;
 
 // Returns an error message ("window 512 is outside 1048576..4294967296") or nullopt.
 std::optional<std::string> validate(const Knobs& knobs);
@@ -81,7 +174,18 @@ std::optional<std::string> validate(const Knobs& knobs);
 // Congestion control algorithms this kernel offers (tcp_available_congestion_control).
 std::vector<std::string> available_congestion_controls();
 
-// Human-readable one-line form, e.g. "legs=4 frame=1048576 window=67108864 cc=bbr".
+// How one knob's value prints: numbers plainly, an empty name as "default", weights as
+// "3,1,1" (empty: "").
+std::string knob_text(const KnobSpec& spec, const Knobs& knobs);
+
+// "1M" for 1048576, "4G", "4K", "1000": the shortest exact size with a binary suffix.
+std::string size_text(std::uint64_t bytes);
+
+// --help text of a knob: help, range and default, e.g.
+// "payload bytes per frame, 4K-16M [1M]".
+std::string knob_help(const KnobSpec& spec);
+
+// Human-readable one-line form, "key=value" per knob, e.g. "legs=4 ... congestion=bbr".
 std::string to_string(const Knobs& knobs);
 
 }  // namespace vmp

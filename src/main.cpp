@@ -12,6 +12,7 @@
 #include "cli/options.hpp"
 #include "rx/receiver.hpp"
 #include "tx/transmitter.hpp"
+#include "util/exception_text.hpp"
 #include "util/fd_limit.hpp"
 #include "util/logger.hpp"
 #include "vmp/metrics/exporter.hpp"
@@ -118,11 +119,7 @@ int run_tx(const Config& cfg, Logger& log) {
   return to_int(code);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  // A dead peer or sink must surface as EPIPE on the write, not kill us silently.
-  std::signal(SIGPIPE, SIG_IGN);
+int run(int argc, char** argv) {
   auto parsed = parse_command_line(argc, argv);
   if (auto* err = std::get_if<UsageError>(&parsed)) {
     std::fprintf(stderr, "viamillipede: %s\nTry 'viamillipede --help' for usage.\n",
@@ -145,6 +142,23 @@ int main(int argc, char** argv) {
       Logger log("viamillipede tx", cfg.verbosity);
       return run_tx(cfg, log);
     }
+  }
+  return to_int(ExitCode::internal);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A dead peer or sink must surface as EPIPE on the write, not kill us silently.
+  std::signal(SIGPIPE, SIG_IGN);
+  // Whatever escapes is a bug or an unexpected system failure: one line and the documented
+  // exit code, never a terminate() with a core dump.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "viamillipede: internal error: %s\n", exception_text(e).c_str());
+  } catch (...) {
+    std::fprintf(stderr, "viamillipede: internal error: unknown exception\n");
   }
   return to_int(ExitCode::internal);
 }

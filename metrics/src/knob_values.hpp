@@ -1,27 +1,30 @@
-// The numeric knobs of a Knobs value as (name, value) pairs, named after the Knobs fields
-// (units in the name). Shared by the knob gauges and the --stats-json document.
+// The numeric knobs of a Knobs value as (name, value) pairs, one per count/bytes row of the
+// knob table and named by its key (units in the name). Shared by the knob gauges and the
+// --stats-json document.
 #pragma once
 
-#include <array>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "knobs.hpp"
 
 namespace vmp::metrics {
 
-inline std::array<std::pair<std::string_view, double>, 6> numeric_knobs(const Knobs& k) {
-  return {{{"legs", k.legs},
-           {"legs_per_link_max", k.legs_per_link_max},
-           {"frame_bytes", k.frame_bytes},
-           {"window_bytes", static_cast<double>(k.window_bytes)},
-           {"sndbuf_bytes", k.sndbuf_bytes},
-           {"rcvbuf_bytes", k.rcvbuf_bytes}}};
+inline std::vector<std::pair<std::string_view, double>> numeric_knobs(const Knobs& k) {
+  std::vector<std::pair<std::string_view, double>> out;
+  for (const auto& spec : kKnobTable) {
+    if (spec.type == KnobType::count || spec.type == KnobType::bytes) {
+      out.emplace_back(spec.key, static_cast<double>(spec.get(k)));
+    }
+  }
+  return out;
 }
 
 // TCP_CONGESTION as a label value: the empty string (system default) becomes "default".
-inline std::string_view congestion_label(const Knobs& k) {
-  return k.congestion.empty() ? std::string_view("default") : std::string_view(k.congestion);
+inline std::string congestion_label(const Knobs& k) {
+  return knob_text(knob_spec(KnobId::congestion), k);
 }
 
 }  // namespace vmp::metrics

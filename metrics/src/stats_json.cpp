@@ -20,8 +20,10 @@ using nlohmann::json;
 json knobs_json(const Knobs& k) {
   json j = json::object();
   for (const auto& [name, value] : numeric_knobs(k)) j[std::string(name)] = value;
-  j["congestion"] = congestion_label(k);
-  j["link_weights"] = k.link_weights;
+  for (const auto& spec : kKnobTable) {
+    if (spec.type == KnobType::name) j[std::string(spec.key)] = knob_text(spec, k);
+    if (spec.type == KnobType::weights) j[std::string(spec.key)] = spec.get_list(k);
+  }
   return j;
 }
 

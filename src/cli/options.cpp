@@ -1,8 +1,10 @@
 #include "cli/options.hpp"
 
+#include <array>
 #include <cxxopts.hpp>
 #include <limits>
 #include <map>
+#include <span>
 #include <sstream>
 
 namespace vmp {
@@ -97,6 +99,29 @@ std::optional<Target> parse_target(const std::string& text) {
   return t;
 }
 
+// The "knobs" group of --help, one option per row of the knob table.
+void add_knob_options(cxxopts::Options& o) {
+  auto group = o.add_options("knobs");
+  for (const auto& spec : kKnobTable) {
+    const std::string name(spec.option);
+    const std::string help = knob_help(spec);
+    switch (spec.type) {
+      case KnobType::count:
+        group(name, help, cxxopts::value<std::uint32_t>(), "N");
+        break;
+      case KnobType::bytes:
+        group(name, help, cxxopts::value<std::string>(), "BYTES");
+        break;
+      case KnobType::name:
+        group(name, help, cxxopts::value<std::string>(), "NAME");
+        break;
+      case KnobType::weights:
+        group(name, help, cxxopts::value<std::string>(), "W,W,..");
+        break;
+    }
+  }
+}
+
 cxxopts::Options make_options() {
   cxxopts::Options o("viamillipede", "Carry a pipe over many parallel TCP connections.");
   // clang-format off
@@ -107,7 +132,6 @@ cxxopts::Options make_options() {
     ("h,help", "show this help")
     ("version", "show the version");
   o.add_options("transfer")
-    ("threads", "legs (TCP connections) in total, 1-64 [4]", cxxopts::value<std::uint32_t>(), "N")
     ("checksum", "checksum every frame (XXH3); rx: require it")
     ("no-zero-copy", "copy data through memory: no sendfile from a regular-file stdin (tx), no splice to stdout (rx)")
     ("chaos", "reset the leg that sends every N-th frame (testing)", cxxopts::value<std::uint32_t>(), "N")
@@ -122,16 +146,9 @@ cxxopts::Options make_options() {
     ("connect-timeout", "give up one connect attempt after S seconds [5]",
      cxxopts::value<std::uint32_t>(), "S")
     ("bind", "rx: listen on this address only [all]", cxxopts::value<std::string>(), "ADDR");
-  o.add_options("knobs")
-    ("frame-size", "payload bytes per frame, 4K-16M [1M]", cxxopts::value<std::string>(), "BYTES")
-    ("window", "tx: unacknowledged bytes held, 1M-4G [64M]; rx: the most held for "
-     "reordering, told to the transmitter [256M]", cxxopts::value<std::string>(), "BYTES")
-    ("sndbuf", "SO_SNDBUF per leg, 0 = kernel autotuning [0]", cxxopts::value<std::string>(), "BYTES")
-    ("rcvbuf", "SO_RCVBUF per leg, 0 = kernel autotuning [0]", cxxopts::value<std::string>(), "BYTES")
-    ("congestion", "TCP congestion control per leg (e.g. cubic, bbr) [system]",
-     cxxopts::value<std::string>(), "NAME")
-    ("legs-per-link", "at most N legs on one link, 1-64 [64]", cxxopts::value<std::uint32_t>(), "N")
-    ("link-weights", "share of legs per link, e.g. 3,1,1 [equal]", cxxopts::value<std::string>(), "W,W,..");
+  // clang-format on
+  add_knob_options(o);
+  // clang-format off
   o.add_options("observe")
     ("v,verbose", "verbosity 0-9 [0]; SIGUSR2 raises it at run time", cxxopts::value<int>(), "N")
     ("progress", "live progress line on stderr")
@@ -156,21 +173,81 @@ std::optional<std::string> in_range(const char* what, T v, std::uint64_t lo, std
   return std::nullopt;
 }
 
-std::optional<std::string> size_knob(const cxxopts::ParseResult& r, const char* name,
-                                     std::uint64_t& out) {
-  if (!r.count(name)) return std::nullopt;
-  auto v = parse_size(r[name].as<std::string>());
-  if (!v) return std::string("--") + name + ": '" + r[name].as<std::string>() + "' is not a size";
-  out = *v;
+// Reads one knob's command-line option (if given) into `k`. Numbers above the declared
+// maximum are rejected here, before they are narrowed into the Knobs field; the rest of the
+// range is validate()'s job.
+std::optional<std::string> parse_knob(const cxxopts::ParseResult& r, const KnobSpec& spec,
+                                      Knobs& k) {
+  const std::string name(spec.option);
+  switch (spec.type) {
+    case KnobType::count: {
+      spec.put(k, r[name].as<std::uint32_t>());
+      return std::nullopt;
+    }
+    case KnobType::bytes: {
+      const auto text = r[name].as<std::string>();
+      auto v = parse_size(text);
+      if (!v) return "--" + name + ": '" + text + "' is not a size";
+      if (*v > spec.range.max) {
+        auto err =
+            *in_range(std::string(spec.range.name).c_str(), *v, spec.range.min, spec.range.max);
+        if (spec.range.zero_allowed) err += " (or 0 for automatic)";
+        return err;
+      }
+      spec.put(k, *v);
+      return std::nullopt;
+    }
+    case KnobType::name:
+      spec.put_name(k, r[name].as<std::string>());
+      return std::nullopt;
+    case KnobType::weights: {
+      std::stringstream ss(r[name].as<std::string>());
+      std::string item;
+      std::vector<double> list;
+      while (std::getline(ss, item, ',')) {
+        try {
+          std::size_t used = 0;
+          list.push_back(std::stod(item, &used));
+          if (used != item.size()) throw std::invalid_argument(item);
+        } catch (const std::exception&) {
+          return "--" + name + ": '" + item + "' is not a number";
+        }
+      }
+      spec.put_list(k, std::move(list));
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+// Options only one role uses (besides the knobs, whose table says so): given to the other role
+// they would be silently ignored, so they are an error instead.
+constexpr std::array<const char*, 6> kTxOnly{"chaos",     "connect-timeout", "no-tune",
+                                             "tune-seed", "tune-log",        "tune-profile"};
+constexpr std::array<const char*, 1> kRxOnly{"bind"};
+
+std::optional<std::string> wrong_role(const cxxopts::ParseResult& r, bool rx) {
+  auto given = [&](const std::string& name) { return r.count(name) > 0; };
+  const char* role = rx ? "tx" : "rx";
+  for (const char* name : rx ? std::span<const char* const>(kTxOnly) : kRxOnly) {
+    if (given(name)) return std::string("--") + name + " is for " + role + " only";
+  }
+  if (!rx) return std::nullopt;
+  for (const auto& spec : kKnobTable) {
+    if (!spec.rx_too && given(std::string(spec.option))) {
+      return "--" + std::string(spec.option) + " is for tx only";
+    }
+  }
   return std::nullopt;
 }
 
 std::optional<std::string> expected_size(const cxxopts::ParseResult& r,
                                          std::optional<std::uint64_t>& out) {
   if (!r.count("expect-bytes")) return std::nullopt;
-  std::uint64_t v = 0;
-  if (auto e = size_knob(r, "expect-bytes", v)) return e;
-  out = v;
+  const auto text = r["expect-bytes"].as<std::string>();
+  const auto v = parse_size(text);
+  if (!v) return "--expect-bytes: '" + text + "' is not a size";
+  out = *v;
   return std::nullopt;
 }
 
@@ -187,6 +264,7 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
     return UsageError{rx ? "choose either rx or tx, not both" : "say rx PORT or tx HOST PORT"};
   if (r.count("rx") > 1) return UsageError{"rx takes a single port"};
   c.mode = rx ? Config::Mode::rx : Config::Mode::tx;
+  if (auto e = wrong_role(r, rx)) return UsageError{*e};
 
   std::string phrase =
       r.count("checkphrase") ? r["checkphrase"].as<std::string>() : kDefaultCheckphrase;
@@ -209,12 +287,19 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
     if (!port) return UsageError{"rx: '" + r["rx"].as<std::string>() + "' is not a port (1-65535)"};
     c.rx.port = *port;
     if (r.count("bind")) c.rx.bind_address = r["bind"].as<std::string>();
-    std::uint64_t rcvbuf = 0;
-    if (auto e = size_knob(r, "rcvbuf", rcvbuf)) return UsageError{*e};
-    c.rx.rcvbuf_bytes = static_cast<std::uint32_t>(rcvbuf);
-    if (auto e = size_knob(r, "window", c.rx.window_bytes)) return UsageError{*e};
-    if (auto e = in_range("window", c.rx.window_bytes, kWindowRange.min, kWindowRange.max))
-      return UsageError{*e};
+    // The receiver takes the knobs the table marks rx_too: its sockets' buffers, and the
+    // window, which bounds what it holds for reordering.
+    Knobs rx_knobs;
+    for (const auto& spec : kKnobTable) {
+      if (!spec.rx_too || !r.count(std::string(spec.option))) continue;
+      if (auto e = parse_knob(r, spec, rx_knobs)) return UsageError{*e};
+    }
+    if (r.count("window")) {
+      rx_knobs.frame_bytes = static_cast<std::uint32_t>(kFrameRange.min);  // not the rx's concern
+      c.rx.window_bytes = rx_knobs.window_bytes;
+    }
+    if (auto e = validate(rx_knobs)) return UsageError{*e};
+    c.rx.rcvbuf_bytes = rx_knobs.rcvbuf_bytes;
     if (r.count("outage-timeout"))
       c.rx.max_outage = std::chrono::seconds(r["outage-timeout"].as<std::uint32_t>());
     if (auto e = expected_size(r, c.rx.expect_bytes)) return UsageError{*e};
@@ -227,58 +312,20 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
     c.tx.targets.push_back(*target);
   }
   auto& k = c.tx.knobs;
-  if (r.count("threads")) {
-    k.legs = r["threads"].as<std::uint32_t>();
-    set(c.pinned, KnobId::legs);
+  for (const auto& spec : kKnobTable) {
+    if (!r.count(std::string(spec.option))) continue;
+    if (auto e = parse_knob(r, spec, k)) return UsageError{*e};
+    set(c.pinned, spec.id);
   }
-  if (r.count("legs-per-link")) {
-    k.legs_per_link_max = r["legs-per-link"].as<std::uint32_t>();
-    set(c.pinned, KnobId::legs_per_link_max);
+  // A window too small for the default frame shrinks the frame, unless the user chose both.
+  if (has(c.pinned, KnobId::window_bytes) && !has(c.pinned, KnobId::frame_bytes) &&
+      k.window_bytes < 2ULL * k.frame_bytes) {
+    k.frame_bytes =
+        static_cast<std::uint32_t>(std::max<std::uint64_t>(kFrameRange.min, k.window_bytes / 2));
   }
-  std::uint64_t frame = k.frame_bytes, sndbuf = 0, rcvbuf = 0;
-  if (auto e = size_knob(r, "frame-size", frame)) return UsageError{*e};
-  if (auto e = size_knob(r, "window", k.window_bytes)) return UsageError{*e};
-  if (auto e = size_knob(r, "sndbuf", sndbuf)) return UsageError{*e};
-  if (auto e = size_knob(r, "rcvbuf", rcvbuf)) return UsageError{*e};
-  for (auto [name, id] : {std::pair{"frame-size", KnobId::frame_bytes},
-                          {"window", KnobId::window_bytes},
-                          {"sndbuf", KnobId::sndbuf_bytes},
-                          {"rcvbuf", KnobId::rcvbuf_bytes}}) {
-    if (r.count(name)) set(c.pinned, id);
-  }
-  auto narrow = [](std::uint64_t v) {
-    return static_cast<std::uint32_t>(
-        std::min<std::uint64_t>(v, std::numeric_limits<std::uint32_t>::max()));
-  };
-  k.frame_bytes = narrow(frame);
-  k.sndbuf_bytes = narrow(sndbuf);
-  k.rcvbuf_bytes = narrow(rcvbuf);
-  if (frame > kFrameRange.max)
-    return UsageError{*in_range("frame-size", frame, kFrameRange.min, kFrameRange.max)};
-  if (r.count("window") && !r.count("frame-size") && k.window_bytes < 2ULL * k.frame_bytes) {
-    k.frame_bytes = narrow(std::max<std::uint64_t>(kFrameRange.min, k.window_bytes / 2));
-  }
-  if (r.count("congestion")) {
-    k.congestion = r["congestion"].as<std::string>();
-    set(c.pinned, KnobId::congestion);
-  }
-  if (r.count("link-weights")) {
-    std::stringstream ss(r["link-weights"].as<std::string>());
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      try {
-        std::size_t used = 0;
-        k.link_weights.push_back(std::stod(item, &used));
-        if (used != item.size()) throw std::invalid_argument(item);
-      } catch (const std::exception&) {
-        return UsageError{"--link-weights: '" + item + "' is not a number"};
-      }
-    }
-    if (k.link_weights.size() != c.tx.targets.size()) {
-      return UsageError{"--link-weights needs one weight per tx target (" +
-                        std::to_string(c.tx.targets.size()) + ")"};
-    }
-    set(c.pinned, KnobId::link_weights);
+  if (has(c.pinned, KnobId::link_weights) && k.link_weights.size() != c.tx.targets.size()) {
+    return UsageError{"--link-weights needs one weight per tx target (" +
+                      std::to_string(c.tx.targets.size()) + ")"};
   }
   if (auto e = validate(k)) return UsageError{*e};
   if (r.count("chaos")) {
@@ -359,7 +406,9 @@ std::string usage_text() {
 }
 
 std::string version_text() {
-  return "viamillipede 0.1.0 (wire protocol 1)\n";
+  // VMP_VERSION is the project(VERSION) of the top CMakeLists.txt (see src/CMakeLists.txt).
+  return std::string("viamillipede ") + VMP_VERSION + " (wire protocol " +
+         std::to_string(wire::kVersion) + ")\n";
 }
 
 }  // namespace vmp

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/ip/v6_only.hpp>
@@ -20,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "util/finish_on_throw.hpp"
 #include "util/signal_watch.hpp"
 #include "util/socket_tuning.hpp"
 #include "util/status_report.hpp"
@@ -135,8 +135,8 @@ ExitCode Receiver::run(int out_fd) {
       SinkWriter::Callbacks{[this](const SinkWriter::Progress& p) { on_writer_progress(p); },
                             [this](const std::string& e) { on_writer_error(e); }});
   std::thread writer([this] { writer_->run(); });
-  asio::co_spawn(io_, accept_loop(), asio::detached);
-  asio::co_spawn(io_, tick_loop(), asio::detached);
+  asio::co_spawn(io_, accept_loop(), on_throw("the accept loop"));
+  asio::co_spawn(io_, tick_loop(), on_throw("the tick loop"));
   if (hooks_.handle_signals)
     asio::co_spawn(
         io_,
@@ -149,7 +149,7 @@ ExitCode Receiver::run(int out_fd) {
                                          "interrupted by signal " + std::to_string(sig)});
                        },
                        [this] { return finished(); }}),
-        asio::detached);
+        on_throw("the signal watch"));
   // Each connection runs on its own strand, so its coroutines never run concurrently while
   // different legs copy their bytes on different cores. Shared state is behind mutex_.
   std::vector<std::jthread> helpers;
@@ -160,7 +160,7 @@ ExitCode Receiver::run(int out_fd) {
   frames_.close();
   writer.join();
   rejects_.flush(std::chrono::steady_clock::now(), true);
-  if (cfg_.progress) log_.raw(format_progress(snapshot(), true));
+  if (cfg_.progress) log_.progress(format_progress(snapshot(), true));
   return outcome_.code();
 }
 
@@ -168,10 +168,17 @@ std::string Receiver::message() const {
   return outcome_.message();
 }
 
-void Receiver::finish(ExitCode code, std::string message) {
-  if (!outcome_.decide(code, std::move(message))) return;
+bool Receiver::finish(ExitCode code, std::string message) {
+  if (!outcome_.decide(code, std::move(message))) return false;
   frames_.close();
   asio::post(io_, [this] { io_.stop(); });
+  return true;
+}
+
+std::function<void(std::exception_ptr)> Receiver::on_throw(std::string what) {
+  return finish_on_throw(log_, std::move(what), [this](ExitCode code, std::string message) {
+    return finish(code, std::move(message));
+  });
 }
 
 void Receiver::reject(const tcp::socket& socket, const std::string& why) {
@@ -202,7 +209,7 @@ asio::awaitable<void> Receiver::accept_loop() {
       conn.close(ignored);
       continue;
     }
-    asio::co_spawn(strand, admit(std::move(conn), std::move(*pass)), asio::detached);
+    asio::co_spawn(strand, admit(std::move(conn), std::move(*pass)), on_throw("a connection"));
   }
 }
 
@@ -324,11 +331,15 @@ void Receiver::on_end(const wire::StreamCount& sent) {
   const auto wrote = written_count();
   lock.unlock();
   if (cfg_.expect_bytes && wrote.bytes != *cfg_.expect_bytes) {
-    return finish(ExitCode::mismatch, "the stream was " + std::to_string(wrote.bytes) +
-                                          " bytes, not the " + std::to_string(*cfg_.expect_bytes) +
-                                          " of --expect-bytes");
+    finish(ExitCode::mismatch, "the stream was " + std::to_string(wrote.bytes) +
+                                   " bytes, not the " + std::to_string(*cfg_.expect_bytes) +
+                                   " of --expect-bytes");
+    return;
   }
-  if (wrote == sent) return finish(ExitCode::ok, "complete");
+  if (wrote == sent) {
+    finish(ExitCode::ok, "complete");
+    return;
+  }
   finish(
       ExitCode::mismatch,
       "the transmitter sent " + wire::to_string(sent) + " but this receiver wrote " +
@@ -450,7 +461,7 @@ asio::awaitable<void> Receiver::tick_loop() {
     rejects_.flush(now);
     report_gap();
     if (cfg_.progress && now >= next_progress) {
-      log_.raw(format_progress(snapshot(), false));
+      log_.progress(format_progress(snapshot(), false));
       next_progress = now + 500ms;
     }
   }

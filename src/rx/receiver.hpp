@@ -11,6 +11,19 @@
 // address and time out after cfg.handshake_timeout; reordering holds at most the window; a
 // session that has not delivered a single frame can be taken over by a new one, so a lone
 // Hello cannot claim an idle receiver.
+//
+// Threads:
+// - I/O threads (the caller of run() plus up to three helpers, all running io_): the accept
+//   loop, one admit()/RxLeg coroutine per connection on its own strand, the tick loop
+//   (outage, linger, progress) and the signal watch.
+// - the writer thread (SinkWriter): takes frames in order from the Reassembler, writes stdout
+//   and reports progress/errors through on_writer_progress() / on_writer_error().
+// - metrics threads (exporter, SIGUSR1 JSON): snapshot() only.
+// Who owns what: the Receiver owns the session, the list of live legs and the totals (all
+// under mutex_); each RxLeg owns its socket; the Reassembler owns frames not yet written.
+// Lock order: mutex_ before an RxLeg's mutex; the Reassembler's, the BufferPool's, the
+// PipePool's, the RejectLog's, the HandshakeGate's and the Outcome's mutexes are leaves.
+// finish() may be called from any thread. Teardown: io_ is destroyed first (see there).
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -81,7 +94,9 @@ class Receiver final : public StatsSource {
   void abort_transfer(Abort abort);           // any thread
   void on_cancel(wire::CancelReason reason);  // the transmitter gave up: so do we
   wire::Control current_ack() const;
-  void finish(ExitCode code, std::string message);
+  bool finish(ExitCode code, std::string message);  // any thread; true for the first call
+  // co_spawn completion: an escaped exception finishes the transfer with ExitCode::internal.
+  std::function<void(std::exception_ptr)> on_throw(std::string what);
   bool finished() const { return outcome_.decided(); }
 
   RxConfig cfg_;

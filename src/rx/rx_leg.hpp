@@ -1,7 +1,8 @@
 // One accepted leg on the receiver, after a good handshake: reads frames into the
-// Reassembler and, concurrently, sends the latest acknowledgement whenever the writer makes
-// progress (and re-checks once a second, sending only when something changed). A frame
-// the reassembler refuses costs the leg its connection before its payload is read.
+// Reassembler and, concurrently, sends the latest acknowledgement whenever it changed (the
+// writer's progress wakes the leg; it also looks once a second, but an unchanged
+// acknowledgement is not sent again, so there is no keepalive). A frame the reassembler
+// refuses costs the leg its connection before its payload is read.
 #pragma once
 
 #include <asio/awaitable.hpp>

@@ -5,14 +5,6 @@
 #include <numeric>
 
 namespace vmp {
-namespace {
-
-constexpr auto kFirstBackoff = std::chrono::milliseconds(250);
-// Capped low on purpose: a link back from maintenance should carry traffic again within
-// seconds, and a probe is one small connect.
-constexpr auto kMaxBackoff = std::chrono::seconds(2);
-
-}  // namespace
 
 std::string Target::label() const {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
@@ -46,8 +38,7 @@ void LinkPlanner::mark_down(std::size_t link, Clock::time_point now) {
   ++l.failures;
   if (l.up) {
     l.up = false;
-    l.backoff = kFirstBackoff;
-    l.next_probe = now + l.backoff;
+    l.probe.start(now);
     replan();
   }
 }
@@ -64,12 +55,9 @@ std::vector<std::size_t> LinkPlanner::probes_due(Clock::time_point now) {
   std::vector<std::size_t> due;
   for (std::size_t i = 0; i < links_.size(); ++i) {
     auto& l = links_[i];
-    if (l.up || now < l.next_probe) continue;
+    if (l.up || !l.probe.due(now)) continue;
     due.push_back(i);
-    l.backoff = std::min<Clock::duration>(l.backoff * 2, kMaxBackoff);
-    // +-25% jitter so many transmitters do not probe a recovering router in lockstep.
-    std::uniform_real_distribution<double> jitter(0.75, 1.25);
-    l.next_probe = now + std::chrono::duration_cast<Clock::duration>(l.backoff * jitter(rng_));
+    l.probe.probe_sent(now, rng_);
   }
   return due;
 }

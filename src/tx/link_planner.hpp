@@ -1,9 +1,11 @@
 // Decides which link (tx target) each leg slot uses. Links are in preference order; legs are
 // shared out by link weight, capped per link, over the links currently believed up. A link
 // whose connect fails is marked down (its legs move to the others) and is probed again with
-// exponential backoff plus jitter; when it answers it gets its share back.
-// Assignments are sticky: a slot keeps its link unless that link lost its share, so a
-// change of plan moves as few legs as possible. Used from the I/O thread only.
+// exponential backoff plus jitter (reconnect_policy.hpp); when it answers it gets its share
+// back. Assignments are sticky: a slot keeps its link unless that link lost its share, so a
+// change of plan moves as few legs as possible.
+// Not thread-safe: the Transmitter calls it under its mutex, from the I/O thread and from the
+// tuner thread (apply() reshapes the plan).
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include "tx/reconnect_policy.hpp"
 
 namespace vmp {
 
@@ -47,8 +51,7 @@ class LinkPlanner {
  private:
   struct LinkState {
     bool up = true;  // optimistic until a connect fails
-    Clock::duration backoff{};
-    Clock::time_point next_probe{};
+    reconnect::ProbeBackoff probe;
     std::uint64_t failures = 0;
   };
   void replan();

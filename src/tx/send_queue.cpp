@@ -24,7 +24,9 @@ void SendQueue::push(OutFramePtr frame) {
   const auto seq = frame->header.seq;
   held_bytes_ += frame->header.length;
   if (entries_.empty()) base_seq_ = seq;
-  entries_.push_back({std::move(frame), std::nullopt, 0, {}, {}, std::nullopt, std::nullopt});
+  Entry e;
+  e.frame = std::move(frame);
+  entries_.push_back(std::move(e));
   make_pending_locked(entries_.back());
   hand_out_locked();
 }
@@ -47,9 +49,8 @@ SendQueue::Entry* SendQueue::entry(std::uint64_t seq) {
 }
 
 void SendQueue::make_pending_locked(Entry& e) {
-  e.leg.reset();
-  e.parked_since.reset();
-  e.pending_since = std::chrono::steady_clock::now();
+  e.state = FrameState::pending;
+  e.since = std::chrono::steady_clock::now();
   pending_.insert(e.frame->header.seq);
   pending_bytes_ += e.frame->header.length;
 }
@@ -76,7 +77,7 @@ bool SendQueue::may_take_locked(std::uint32_t preference) const {
   const std::uint64_t backlog = std::min<std::uint64_t>(4ull << 20, window_bytes_ / 4);
   if (pending_bytes_ >= backlog) return true;
   const auto& oldest = entries_[*pending_.begin() - base_seq_];
-  return std::chrono::steady_clock::now() - oldest.pending_since >= kSpillAfter;
+  return std::chrono::steady_clock::now() - oldest.since >= kSpillAfter;
 }
 
 std::optional<SendQueue::Taken> SendQueue::take(std::uint32_t leg, std::uint32_t preference) {
@@ -86,14 +87,17 @@ std::optional<SendQueue::Taken> SendQueue::take(std::uint32_t leg, std::uint32_t
   if (auto it = handoff_.find(leg); it != handoff_.end()) {
     e = entry(it->second);
     handoff_.erase(it);
-    if (e && e->leg != leg) e = nullptr;  // acked or requeued meanwhile
+    if (e && !(e->state == FrameState::handed_off && e->leg == leg)) {
+      e = nullptr;  // acked or requeued meanwhile
+    }
   }
   if (!e && may_take_locked(preference)) {
     if (Entry* p = first_pending_for_locked(leg)) e = &take_pending_locked(*p);
   }
   if (!e) return std::nullopt;
+  e->state = FrameState::on_leg;
   e->leg = leg;
-  e->taken_at = std::chrono::steady_clock::now();
+  e->since = std::chrono::steady_clock::now();
   const bool resend = e->sends++ > 0;
   return Taken{e->frame, resend};
 }
@@ -115,7 +119,7 @@ void SendQueue::cancel_wait(std::uint32_t leg) {
 void SendQueue::stop_taking(std::uint32_t leg) {
   std::lock_guard lock(mutex_);
   if (auto it = handoff_.find(leg); it != handoff_.end()) {
-    if (Entry* e = entry(it->second); e && e->leg == leg) make_pending_locked(*e);
+    if (Entry* e = entry(it->second); e && held_by(*e, leg)) make_pending_locked(*e);
   }
   forget_leg_locked(leg);
   hand_out_locked();
@@ -131,7 +135,9 @@ void SendQueue::hand_out_locked() {
       continue;
     }
     Entry& e = take_pending_locked(*p);
+    e.state = FrameState::handed_off;
     e.leg = w->leg;
+    e.since = std::chrono::steady_clock::now();
     handoff_[w->leg] = e.frame->header.seq;
     w->wakeup->notify();
     w = waiters_.erase(w);
@@ -150,9 +156,9 @@ std::size_t SendQueue::park(std::uint32_t leg) {
   const auto now = std::chrono::steady_clock::now();
   std::size_t n = 0;
   for (auto& e : entries_) {
-    if (e.leg == leg) {
-      e.leg.reset();
-      e.parked_since = now;
+    if (held_by(e, leg)) {
+      e.state = FrameState::parked;
+      e.since = now;
       ++n;
     }
     if (e.avoid_leg == leg) e.avoid_leg.reset();
@@ -165,8 +171,8 @@ bool SendQueue::unpark_overdue_head(std::chrono::steady_clock::duration limit) {
   std::lock_guard lock(mutex_);
   if (entries_.empty()) return false;
   Entry& e = entries_.front();
-  if (!e.parked_since) return false;
-  if (std::chrono::steady_clock::now() - std::max(*e.parked_since, base_since_) < limit) {
+  if (e.state != FrameState::parked) return false;
+  if (std::chrono::steady_clock::now() - std::max(e.since, base_since_) < limit) {
     return false;
   }
   make_pending_locked(e);
@@ -179,7 +185,7 @@ std::size_t SendQueue::requeue(std::uint32_t leg) {
   forget_leg_locked(leg);
   std::size_t n = 0;
   for (auto& e : entries_) {
-    if (e.leg == leg) {
+    if (held_by(e, leg)) {
       make_pending_locked(e);
       ++n;
     }
@@ -194,7 +200,7 @@ std::size_t SendQueue::requeue(std::uint32_t leg) {
 std::size_t SendQueue::outstanding(std::uint32_t leg) const {
   std::lock_guard lock(mutex_);
   return static_cast<std::size_t>(std::count_if(entries_.begin(), entries_.end(),
-                                                [leg](const Entry& e) { return e.leg == leg; }));
+                                                [leg](const Entry& e) { return held_by(e, leg); }));
 }
 
 void SendQueue::on_ack(std::uint64_t next_seq) {
@@ -214,12 +220,6 @@ void SendQueue::on_ack(std::uint64_t next_seq) {
   }
 }
 
-bool SendQueue::sent_by_leg_locked(const Entry& e) const {
-  if (!e.leg || e.sends == 0) return false;
-  const auto handed = handoff_.find(*e.leg);
-  return handed == handoff_.end() || handed->second != e.frame->header.seq;
-}
-
 std::optional<SendQueue::Head> SendQueue::head() const {
   std::lock_guard lock(mutex_);
   if (entries_.empty()) return std::nullopt;
@@ -227,9 +227,9 @@ std::optional<SendQueue::Head> SendQueue::head() const {
   Head h;
   h.seq = base_seq_;
   h.length = e.frame->header.length;
-  h.leg = e.leg;
+  if (e.state == FrameState::handed_off || e.state == FrameState::on_leg) h.leg = e.leg;
   h.sends = e.sends;
-  if (sent_by_leg_locked(e)) h.out_for = std::chrono::steady_clock::now() - e.taken_at;
+  if (e.state == FrameState::on_leg) h.out_for = std::chrono::steady_clock::now() - e.since;
   return h;
 }
 
@@ -244,7 +244,7 @@ std::vector<SendQueue::Held> SendQueue::front_held(std::size_t frames) const {
   const auto now = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < entries_.size() && i < frames; ++i) {
     const Entry& e = entries_[i];
-    if (sent_by_leg_locked(e)) held.push_back({base_seq_ + i, *e.leg, now - e.taken_at});
+    if (e.state == FrameState::on_leg) held.push_back({base_seq_ + i, e.leg, now - e.since});
   }
   return held;
 }
@@ -252,7 +252,7 @@ std::vector<SendQueue::Held> SendQueue::front_held(std::size_t frames) const {
 bool SendQueue::hedge(std::uint64_t seq, std::uint32_t from) {
   std::lock_guard lock(mutex_);
   Entry* e = entry(seq);
-  if (!e || e->leg != from) return false;
+  if (!e || !held_by(*e, from)) return false;
   make_pending_locked(*e);
   e->avoid_leg = from;
   hand_out_locked();

@@ -107,15 +107,24 @@ class SendQueue {
   double stall_seconds() const;
 
  private:
+  // Where an unconfirmed frame is; each is in exactly one state until the receiver confirms it.
+  enum class FrameState {
+    pending,     // waiting for a leg: new, given back by a dead leg, unparked or hedged
+    handed_off,  // given to an idle leg (handoff_) that has not woken up to take it yet
+    on_leg,      // a leg took it: in its socket or on the way
+    parked,      // its leg closed gracefully: the receiver holds it (see park())
+  };
   struct Entry {
     OutFramePtr frame;
-    std::optional<std::uint32_t> leg;  // who holds it; nullopt while pending
+    FrameState state = FrameState::pending;
+    std::uint32_t leg = 0;  // who holds it, while handed_off or on_leg
     std::uint32_t sends = 0;
-    std::chrono::steady_clock::time_point pending_since;
-    std::chrono::steady_clock::time_point taken_at;                     // by e.leg
-    std::optional<std::uint32_t> avoid_leg;                             // hedged away from this leg
-    std::optional<std::chrono::steady_clock::time_point> parked_since;  // see park()
+    std::chrono::steady_clock::time_point since;  // when it entered `state`
+    std::optional<std::uint32_t> avoid_leg;       // hedged away from this leg
   };
+  static bool held_by(const Entry& e, std::uint32_t leg) {
+    return (e.state == FrameState::handed_off || e.state == FrameState::on_leg) && e.leg == leg;
+  }
   struct Waiter {
     std::uint32_t preference;
     std::uint32_t leg;
@@ -131,8 +140,6 @@ class SendQueue {
   // The lowest pending frame this leg may send (not one hedged away from it).
   Entry* first_pending_for_locked(std::uint32_t leg);
   Entry& take_pending_locked(Entry& e);  // e is pending: no longer
-  // e.leg took it (not merely had it handed over while asleep): e.taken_at is when.
-  bool sent_by_leg_locked(const Entry& e) const;
   // May a leg on a link of this preference take pending work now?
   bool may_take_locked(std::uint32_t preference) const;
 

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
@@ -17,6 +16,7 @@
 #include <thread>
 
 #include "tx/dialer.hpp"
+#include "util/finish_on_throw.hpp"
 #include "util/signal_watch.hpp"
 #include "util/status_report.hpp"
 
@@ -54,6 +54,10 @@ Transmitter::Transmitter(TxConfig cfg, Logger& log, EngineHooks hooks)
 Transmitter::~Transmitter() {
   reader_stop_.signal();
   queue_.close();
+  // Teardown order (see io_ in transmitter.hpp): the legs' sockets and timers belong to io_;
+  // their coroutines, destroyed with io_, hold the last references.
+  std::lock_guard lock(mutex_);
+  legs_.clear();
 }
 
 ExitCode Transmitter::run(int in_fd) {
@@ -81,7 +85,7 @@ ExitCode Transmitter::run(int in_fd) {
   });
 
   asio::post(io_, [this] { reshape_legs(); });
-  asio::co_spawn(io_, tick_loop(), asio::detached);
+  asio::co_spawn(io_, tick_loop(), on_throw("the tick loop"));
   if (hooks_.handle_signals)
     asio::co_spawn(io_,
                    watch_signals(io_, log_, hooks_,
@@ -91,7 +95,7 @@ ExitCode Transmitter::run(int in_fd) {
                                            "interrupted by signal " + std::to_string(sig));
                                   },
                                   [this] { return finished(); }}),
-                   asio::detached);
+                   on_throw("the signal watch"));
   io_.run();
 
   reader_stop_.signal();
@@ -105,8 +109,14 @@ std::string Transmitter::message() const {
   return outcome_.message();
 }
 
-void Transmitter::finish(ExitCode code, std::string message) {
-  if (!outcome_.decide(code, std::move(message))) return;
+std::function<void(std::exception_ptr)> Transmitter::on_throw(std::string what) {
+  return finish_on_throw(log_, std::move(what), [this](ExitCode code, std::string message) {
+    return finish(code, std::move(message));
+  });
+}
+
+bool Transmitter::finish(ExitCode code, std::string message) {
+  if (!outcome_.decide(code, std::move(message))) return false;
   reader_stop_.signal();
   queue_.close();
   // Failures of our own are told to the receiver, which would otherwise wait out the outage
@@ -119,10 +129,16 @@ void Transmitter::finish(ExitCode code, std::string message) {
                                                       : wire::CancelReason::none;
   if (reason == wire::CancelReason::none && !end_confirmed_.load()) {
     asio::post(io_, [this] { stop_now(); });
-    return;
+    return true;
   }
   cancel_reason_.store(reason);
-  asio::co_spawn(io_, cancel_and_stop(), asio::detached);
+  // Not on_throw(): the outcome is decided, and a throw here must still stop the I/O thread.
+  asio::co_spawn(io_, cancel_and_stop(), [this](std::exception_ptr e) {
+    if (!e) return;
+    log_.error("internal error while cancelling the transfer");
+    stop_now();
+  });
+  return true;
 }
 
 std::optional<wire::FrameHeader> Transmitter::closing_frame() const {
@@ -192,12 +208,12 @@ asio::awaitable<void> Transmitter::cancel_and_stop() {
       up.push_back(leg.get());
     }
   }
+  // Legs notify cancel_progress_ as each sends its cancel frame.
   const auto limit = std::chrono::steady_clock::now() + kCancelLimit;
-  asio::steady_timer timer(io_);
-  while (std::chrono::steady_clock::now() < limit &&
-         !std::all_of(up.begin(), up.end(), [](TxLeg* l) { return l->cancel_sent(); })) {
-    timer.expires_after(10ms);
-    co_await timer.async_wait(nothrow);
+  for (auto now = std::chrono::steady_clock::now();
+       now < limit && !std::all_of(up.begin(), up.end(), [](TxLeg* l) { return l->cancel_sent(); });
+       now = std::chrono::steady_clock::now()) {
+    co_await cancel_progress_.wait(limit - now);
   }
   stop_now();
 }
@@ -302,9 +318,23 @@ void Transmitter::link_failed(std::size_t link, const std::string& why, bool unr
   }
 }
 
-bool Transmitter::same_receiver(std::uint64_t receiver_id) {
+bool Transmitter::same_receiver(std::uint64_t receiver_id, std::size_t link) {
   std::uint64_t expected = 0;
-  return receiver_id_.compare_exchange_strong(expected, receiver_id) || expected == receiver_id;
+  if (receiver_id_.compare_exchange_strong(expected, receiver_id) || expected == receiver_id) {
+    return true;
+  }
+  // A receiver that lost what it had confirmed (restarted, or another one took the port)
+  // cannot continue the stream: those bytes are gone from our window.
+  finish(ExitCode::network, "receiver " + target(link).label() +
+                                " restarted during the transfer; the stream cannot be resumed (it "
+                                "had confirmed " +
+                                std::to_string(acked_bytes_.load()) + " bytes)");
+  return false;
+}
+
+asio::awaitable<DialResult> Transmitter::dial(std::size_t link, std::uint32_t slot) {
+  co_return co_await vmp::dial(target(link), hello_for(slot), socket_tuning(),
+                               cfg_.connect_timeout);
 }
 
 bool Transmitter::chaos_strikes() {
@@ -323,18 +353,19 @@ void Transmitter::on_ack(std::uint64_t next_seq, std::uint64_t bytes) {
 }
 
 void Transmitter::reshape_legs() {
-  std::vector<TxLeg*> to_start;
+  std::vector<std::shared_ptr<TxLeg>> to_start;
   {
     std::lock_guard lock(mutex_);
     const auto slots = planner_.slots();
     while (legs_.size() < slots) {
-      legs_.push_back(std::make_unique<TxLeg>(*this, static_cast<std::uint32_t>(legs_.size())));
+      legs_.push_back(std::make_shared<TxLeg>(static_cast<TxLegHost&>(*this), io_.get_executor(),
+                                              static_cast<std::uint32_t>(legs_.size())));
     }
     for (auto& leg : legs_) {
       const bool wanted = leg->slot() < slots;
       if (wanted && !leg->running()) {
         leg->set_running();
-        to_start.push_back(leg.get());
+        to_start.push_back(leg);
         continue;
       }
       if (!leg->running()) continue;
@@ -345,7 +376,12 @@ void Transmitter::reshape_legs() {
     }
   }
   // Outside the lock: co_spawn may start running the leg right here.
-  for (auto* leg : to_start) asio::co_spawn(io_, leg->run(), asio::detached);
+  for (auto& leg : to_start) {
+    // The coroutine holds its leg (see io_ in transmitter.hpp).
+    asio::co_spawn(
+        io_, [leg]() -> asio::awaitable<void> { co_await leg->run(); },
+        on_throw("leg " + std::to_string(leg->slot())));
+  }
 }
 
 asio::awaitable<void> Transmitter::tick_loop() {
@@ -368,19 +404,19 @@ asio::awaitable<void> Transmitter::tick_loop() {
       // Every tick: the tuner's meter reads the acked-byte counts at this resolution.
       for (auto& leg : legs_) leg->sample_tcp();
     }
-    for (auto link : probes) asio::co_spawn(io_, probe(link), asio::detached);
+    for (auto link : probes) asio::co_spawn(io_, probe(link), on_throw("a link probe"));
     hedge_stuck_frames();
     report_stuck_head();
     // A drained leg's frames are parked at the receiver (SendQueue::park); it can only lack
     // them if it dropped that leg's data on an error. Then the head of the window waits
     // forever unless it is resent.
-    if (queue_.unpark_overdue_head(2s)) {
+    if (queue_.unpark_overdue_head(reconnect::kParkedHeadResendAfter)) {
       log_.info(1, "the receiver still waits for a frame a closed leg delivered: sending it again");
     }
     if (any_up) {
       last_leg_up_ = now;
       outage_reported_ = false;
-    } else if (now - last_leg_up_ > 2s && !outage_reported_) {
+    } else if (now - last_leg_up_ > reconnect::kOutageReportAfter && !outage_reported_) {
       outage_reported_ = true;
       log_.error("no leg can reach the receiver; retrying for up to " +
                  std::to_string(cfg_.outage_timeout.count()) + " s (--outage-timeout)");
@@ -397,8 +433,7 @@ asio::awaitable<void> Transmitter::tick_loop() {
 }
 
 asio::awaitable<void> Transmitter::probe(std::size_t link) {
-  auto result = co_await dial(target(link), hello_for(wire::kProbeLeg), socket_tuning(),
-                              cfg_.connect_timeout);
+  auto result = co_await dial(link, wire::kProbeLeg);
   if (result.status == DialResult::Status::ok && (result.reply.code == wire::ReplyCode::accept ||
                                                   result.reply.code == wire::ReplyCode::complete)) {
     link_up(link);
@@ -471,7 +506,7 @@ void Transmitter::report_stuck_head() {
 }
 
 void Transmitter::print_progress(bool final_line) {
-  log_.raw(format_progress(snapshot(), final_line));
+  log_.progress(format_progress(snapshot(), final_line));
 }
 
 Stats Transmitter::snapshot() const {

@@ -2,6 +2,20 @@
 // last byte. Owns the I/O thread (Asio), the stdin reader thread, the SendQueue (window and
 // resends) and the LinkPlanner (preference, bypass, retry). Implements TransferControl so the
 // tuner can read stats and change knobs while it runs.
+//
+// Threads:
+// - the I/O thread (the caller of run(), running io_): every leg coroutine (TxLeg), link
+//   probes, the tick loop (outage timeout, hedging, progress line), the signal watch and the
+//   cancel on failure. Leg sockets are touched only here.
+// - the reader thread (SourceReader): reads stdin into frames and pushes them into queue_;
+//   blocks in SendQueue::wait_for_room() while the window is full.
+// - the tuner thread (if tuning): knobs(), apply(), snapshot(), publish().
+// - metrics threads (exporter, SIGUSR1 JSON): snapshot() only.
+// Who owns what: the Transmitter owns the legs (legs_, created and retired on the I/O thread
+// under mutex_), the queue owns unconfirmed frames, each TxLeg owns its connection.
+// Lock order: mutex_ before a TxLeg's or the SendQueue's own mutex; those two, the BufferPool's
+// and the Outcome's are leaves (nothing else is locked or called back while they are held).
+// finish() may be called from any thread and takes no lock of ours.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -31,7 +45,8 @@
 
 namespace vmp {
 
-class Transmitter final : public TransferControl {
+// Legs reach the transfer only through TxLegHost (private: nobody else needs those calls).
+class Transmitter final : public TransferControl, private TxLegHost {
  public:
   Transmitter(TxConfig cfg, Logger& log, EngineHooks hooks = {});
   ~Transmitter() override;
@@ -47,34 +62,44 @@ class Transmitter final : public TransferControl {
   void publish(const TuningReport& report) override;
 
  private:
-  friend class TxLeg;
-
-  // Called by legs (I/O thread).
-  std::optional<std::size_t> link_for(std::uint32_t slot) const;
-  bool slot_wanted(std::uint32_t slot) const;
-  const Target& target(std::size_t link) const { return cfg_.targets[link]; }
-  void link_up(std::size_t link);
-  void link_failed(std::size_t link, const std::string& why, bool unresolvable);
-  bool chaos_strikes();  // true when the frame just sent should cost its leg its life
-  // Remembers the first receiver id; false if a later leg reaches a different receiver process.
-  bool same_receiver(std::uint64_t receiver_id);
-  void on_ack(std::uint64_t next_seq, std::uint64_t bytes);
-  // The receiver says it wrote the whole stream: finish 0 when that is what we read (the
-  // legs then send our own count in an end frame), 8 otherwise.
-  void on_complete(const wire::StreamCount& written);
-  // The receiver holds at most this much for reordering: our window stays within it.
-  void set_receiver_window(std::uint64_t bytes);
-  std::uint64_t effective_window(std::uint64_t knob) const;
-  wire::Hello hello_for(std::uint32_t leg) const;
-  SocketTuning socket_tuning() const;
-
-  void finish(ExitCode code, std::string message);  // any thread; the first call wins
+  // TxLegHost: called by legs (I/O thread).
+  bool finished() const override { return outcome_.decided(); }
+  bool slot_wanted(std::uint32_t slot) const override;
+  std::optional<std::size_t> link_for(std::uint32_t slot) const override;
+  std::string link_label(std::size_t link) const override { return target(link).label(); }
+  asio::awaitable<DialResult> dial(std::size_t link, std::uint32_t slot) override;
+  SocketTuning socket_tuning() const override;
+  void link_up(std::size_t link) override;
+  void link_failed(std::size_t link, const std::string& why, bool unresolvable) override;
+  // Remembers the first receiver id; a later leg that reaches a different receiver process
+  // ends the transfer.
+  bool same_receiver(std::uint64_t receiver_id, std::size_t link) override;
+  SendQueue& queue() override { return queue_; }
   // Set when the transfer ended on our side: legs send this frame (a cancel, or the end frame
   // that confirms a complete stream) before closing.
-  std::optional<wire::FrameHeader> closing_frame() const;
+  std::optional<wire::FrameHeader> closing_frame() const override;
+  void cancel_sent() override { cancel_progress_.notify(); }
+  bool chaos_strikes() override;
+  void sent(std::size_t link, std::uint32_t payload_bytes) override {
+    link_bytes_[link] += payload_bytes;
+  }
+  void on_ack(std::uint64_t next_seq, std::uint64_t bytes) override;
+  // The receiver says it wrote the whole stream: finish 0 when that is what we read (the
+  // legs then send our own count in an end frame), 8 otherwise.
+  void on_complete(const wire::StreamCount& written) override;
+  // The receiver holds at most this much for reordering: our window stays within it.
+  void set_receiver_window(std::uint64_t bytes) override;
+  // Any thread; the first call wins (and returns true).
+  bool finish(ExitCode code, std::string message) override;
+  const Logger& log() const override { return log_; }
+
+  const Target& target(std::size_t link) const { return cfg_.targets[link]; }
+  wire::Hello hello_for(std::uint32_t leg) const;
+  std::uint64_t effective_window(std::uint64_t knob) const;
+  // co_spawn completion: an escaped exception finishes the transfer with ExitCode::internal.
+  std::function<void(std::exception_ptr)> on_throw(std::string what);
   asio::awaitable<void> cancel_and_stop();
-  void stop_now();  // I/O thread: reset every leg and stop
-  bool finished() const { return outcome_.decided(); }
+  void stop_now();      // I/O thread: reset every leg and stop
   void reshape_legs();  // spawn / drain legs to match the plan
   asio::awaitable<void> tick_loop();
   asio::awaitable<void> probe(std::size_t link);
@@ -87,16 +112,16 @@ class Transmitter final : public TransferControl {
   EngineHooks hooks_;
   const std::uint64_t session_;
   const std::chrono::steady_clock::time_point start_;
-  asio::io_context io_;
   BufferPool pool_;
   SendQueue queue_;
   StopEvent reader_stop_;
   std::unique_ptr<SourceReader> reader_;
 
-  mutable std::mutex mutex_;  // guards everything below
+  mutable std::mutex mutex_;  // guards the fields up to the blank line below
   Knobs knobs_;
   LinkPlanner planner_;
-  std::vector<std::unique_ptr<TxLeg>> legs_;
+  // Shared with each leg's coroutine, which keeps its leg alive until it is destroyed.
+  std::vector<std::shared_ptr<TxLeg>> legs_;
   std::vector<bool> unresolvable_;
   std::optional<TuningReport> last_tuning_;
   std::uint64_t tuning_generations_ = 0;
@@ -115,8 +140,14 @@ class Transmitter final : public TransferControl {
   std::uint64_t frames_sent_ = 0;  // I/O thread only (chaos counter)
   std::chrono::steady_clock::time_point last_leg_up_;
   bool outage_reported_ = false;
-  std::atomic<std::uint64_t> hedged_frames_{0};
   std::optional<std::uint64_t> stuck_reported_;  // I/O thread: last head frame logged as stuck
+
+  // Last, so destroyed first: destroying the io_context destroys the coroutine frames still
+  // suspended in it (legs mid-frame), which hold frames whose buffers go back to pool_ and
+  // the legs themselves; everything above must still exist then. ~Transmitter lets go of
+  // legs_ first, while io_ lives.
+  asio::io_context io_;
+  Wakeup cancel_progress_{io_.get_executor()};  // a leg sent its closing frame
 };
 
 }  // namespace vmp

@@ -27,12 +27,25 @@ void Logger::write_line(std::string_view msg) const {
   raw(line);
 }
 
-void Logger::raw(std::string_view text) const {
-  while (!text.empty()) {
-    ssize_t n = ::write(STDERR_FILENO, text.data(), text.size());
+void Logger::emit(std::string_view text, bool progress) const {
+  std::string out;
+  std::lock_guard lock(mutex_);
+  if (!progress && progress_width_ > 0) {
+    // Blank the progress line and return to its start: the text takes its place.
+    out.append("\r").append(progress_width_, ' ').append("\r");
+    progress_width_ = 0;
+  }
+  if (progress) {
+    const bool final_line = text.ends_with('\n');
+    progress_width_ = final_line ? 0 : text.size() - (text.starts_with('\r') ? 1 : 0);
+  }
+  out.append(text);
+  std::string_view rest = out;
+  while (!rest.empty()) {
+    ssize_t n = ::write(STDERR_FILENO, rest.data(), rest.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;  // stderr is gone; nothing sensible left to do
-    text.remove_prefix(static_cast<std::size_t>(n));
+    rest.remove_prefix(static_cast<std::size_t>(n));
   }
 }
 

@@ -61,6 +61,14 @@ run_vmp empty-phrase 5 rx 9 checkphrase '' && expect_usage_error empty-phrase
 run_vmp verbose99 5 rx 9 verbose 99 && expect_usage_error verbose99
 run_vmp frame-size 5 tx 127.0.0.1 9 --frame-size 1T && expect_usage_error frame-size
 run_vmp unknown-option 5 tx 127.0.0.1 9 --bogus && expect_usage_error unknown-option
+# Options for the other role are an error, not silently ignored (--rcvbuf is for both).
+run_vmp rx-frame 5 rx 9 --frame-size 128K && expect_usage_error rx-frame
+expect_grep "$WORK/rx-frame.err" 'frame-size is for tx only' "rx-frame: names the option"
+run_vmp rx-threads 5 rx 9 threads 8 && expect_usage_error rx-threads
+run_vmp rx-chaos 5 rx 9 chaos 100 && expect_usage_error rx-chaos
+run_vmp rx-no-tune 5 rx 9 --no-tune && expect_usage_error rx-no-tune
+run_vmp tx-bind 5 tx 127.0.0.1 9 --bind 127.0.0.1 && expect_usage_error tx-bind
+run_vmp rx-rcvbuf-range 5 rx 9 --rcvbuf 1 && expect_usage_error rx-rcvbuf-range
 # Words of the original that this implementation does not have (full duplex, tunnels, prbs):
 # a clean usage error, not a crash. (Update when they are implemented.)
 run_vmp charmode 5 rx 9 tx 127.0.0.1 9 charmode && expect_usage_error charmode

@@ -94,3 +94,24 @@ TEST(Options, SizeSuffixes) {
 
 }  // namespace
 }  // namespace vmp
+
+namespace vmp {
+namespace {
+
+TEST(Options, OptionsOfTheOtherRoleAreRejected) {
+  EXPECT_EQ(error({"rx", "9", "--frame-size", "1M"}), "--frame-size is for tx only");
+  EXPECT_EQ(error({"rx", "9", "--connect-timeout", "3"}), "--connect-timeout is for tx only");
+  EXPECT_EQ(error({"rx", "9", "chaos", "100"}), "--chaos is for tx only");
+  EXPECT_EQ(error({"tx", "h", "9", "--bind", "::1"}), "--bind is for rx only");
+  EXPECT_EQ(ok({"rx", "9", "--rcvbuf", "64K"}).rx.rcvbuf_bytes, 64 * KiB);  // both roles
+  // rx: the window bounds what it holds for reordering; the outage timeout caps what a
+  // transmitter may ask it to wait.
+  EXPECT_EQ(ok({"rx", "9", "--window", "32M"}).rx.window_bytes, 32 * MiB);
+  EXPECT_EQ(ok({"rx", "9", "--outage-timeout", "60"}).rx.max_outage, std::chrono::seconds(60));
+  EXPECT_EQ(error({"rx", "9", "--window", "1K"}), "window 1024 is outside 1048576..4294967296");
+  EXPECT_EQ(*ok({"tx", "h", "9", "--expect-bytes", "8M"}).tx.expect_bytes, 8 * MiB);
+  EXPECT_EQ(ok({"rx", "9", "-v", "2"}).verbosity, 2);  // the README's "-v N" form
+}
+
+}  // namespace
+}  // namespace vmp

@@ -54,58 +54,76 @@ GenomeCodec::GenomeCodec(Knobs base, KnobSet pinned, std::size_t link_count,
   auto free = [&](KnobId id) { return !has(pinned, id); };
 
   const bool share_gene = multi && free(KnobId::legs_per_link_max);
-  if (free(KnobId::legs)) {
-    // Without a share gene the per-link cap is fixed, and legs beyond it would never run.
-    double hi = static_cast<double>(kLegsRange.max);
-    if (!share_gene) {
-      hi = std::min(
-          hi, static_cast<double>(base_.legs_per_link_max) * static_cast<double>(link_count_));
+  // One gene per tunable, unpinned row of the knob table, in table order. The type decides
+  // the gene's shape; a few knobs have a shape or a bound of their own (below).
+  for (const auto& spec : kKnobTable) {
+    if (!spec.tunable || !free(spec.id)) continue;
+    switch (spec.id) {
+      case KnobId::legs_per_link_max:
+        if (share_gene) genes_.push_back({spec.id, GeneKind::legs_share, 0, 0, 1});
+        continue;
+      case KnobId::link_weights:
+        if (!multi) continue;
+        for (std::size_t i = 0; i < link_count_; ++i) {
+          genes_.push_back({spec.id, GeneKind::link_weight, i, 0, kMaxWeight});
+        }
+        base_.link_weights.assign(link_count_, kMaxWeight);
+        continue;
+      case KnobId::congestion:
+        if (congestion_choices.empty()) continue;
+        // "" (the system default) is always a choice, so a start configuration without an
+        // explicit algorithm is represented exactly.
+        congestion_.push_back("");
+        for (auto& c : congestion_choices) {
+          if (!c.empty() &&
+              std::find(congestion_.begin(), congestion_.end(), c) == congestion_.end()) {
+            congestion_.push_back(std::move(c));
+          }
+        }
+        genes_.push_back({spec.id, GeneKind::congestion, 0, 0, 0});
+        continue;
+      default:
+        break;
     }
-    genes_.push_back({KnobId::legs, GeneKind::log_count, 0, double(kLegsRange.min), hi});
-  }
-  if (share_gene) genes_.push_back({KnobId::legs_per_link_max, GeneKind::legs_share, 0, 0, 1});
-
-  // frame and window are tied by "window holds at least two frames"; when one is pinned the
-  // other's range shrinks so that every decoded pair is valid.
-  if (free(KnobId::frame_bytes)) {
-    double hi = static_cast<double>(
-        std::clamp<std::uint64_t>(bounds.max_frame_bytes, kFrameRange.min, kFrameRange.max));
-    if (!free(KnobId::window_bytes)) {
-      hi = std::min(hi, static_cast<double>(floor_granule(base_.window_bytes / 2)));
+    double lo = static_cast<double>(spec.range.min);
+    double hi = static_cast<double>(spec.range.max);
+    switch (spec.id) {
+      case KnobId::legs:
+        // Without a share gene the per-link cap is fixed, and legs beyond it would never run.
+        if (!share_gene) {
+          hi = std::min(
+              hi, static_cast<double>(base_.legs_per_link_max) * static_cast<double>(link_count_));
+        }
+        break;
+      // frame and window are tied by "window holds at least two frames"; when one is pinned
+      // the other's range shrinks so that every decoded pair is valid.
+      case KnobId::frame_bytes:
+        hi = static_cast<double>(
+            std::clamp<std::uint64_t>(bounds.max_frame_bytes, spec.range.min, spec.range.max));
+        if (!free(KnobId::window_bytes)) {
+          hi = std::min(hi, static_cast<double>(floor_granule(base_.window_bytes / 2)));
+        }
+        break;
+      case KnobId::window_bytes:
+        if (!free(KnobId::frame_bytes)) lo = std::max(lo, 2.0 * base_.frame_bytes);
+        hi = std::max(lo, static_cast<double>(
+                              std::min<std::uint64_t>(spec.range.max, bounds.max_window_bytes)));
+        break;
+      default:
+        // Per-leg socket buffers (and any other size that may be 0 for "automatic").
+        if (spec.type == KnobType::bytes && spec.range.zero_allowed) {
+          lo = static_cast<double>(
+              std::max<std::uint64_t>(spec.range.min, bounds.min_sockbuf_bytes));
+          hi = std::max(lo, static_cast<double>(
+                                std::min<std::uint64_t>(spec.range.max, bounds.max_sockbuf_bytes)));
+        }
+        break;
     }
-    genes_.push_back({KnobId::frame_bytes, GeneKind::log_bytes, 0, double(kFrameRange.min), hi});
-  }
-  if (free(KnobId::window_bytes)) {
-    double lo = static_cast<double>(kWindowRange.min);
-    if (!free(KnobId::frame_bytes)) lo = std::max(lo, 2.0 * base_.frame_bytes);
-    double hi = std::max(lo, static_cast<double>(std::min<std::uint64_t>(kWindowRange.max,
-                                                                         bounds.max_window_bytes)));
-    genes_.push_back({KnobId::window_bytes, GeneKind::log_bytes, 0, lo, hi});
-  }
-  for (KnobId id : {KnobId::sndbuf_bytes, KnobId::rcvbuf_bytes}) {
-    if (!free(id)) continue;
-    double lo =
-        static_cast<double>(std::max<std::uint64_t>(kSockBufRange.min, bounds.min_sockbuf_bytes));
-    double hi = std::max(lo, static_cast<double>(std::min<std::uint64_t>(
-                                 kSockBufRange.max, bounds.max_sockbuf_bytes)));
-    genes_.push_back({id, GeneKind::sockbuf, 0, lo, hi});
-  }
-  if (free(KnobId::congestion) && !congestion_choices.empty()) {
-    // "" (the system default) is always a choice, so a start configuration without an explicit
-    // algorithm is represented exactly.
-    congestion_.push_back("");
-    for (auto& c : congestion_choices) {
-      if (!c.empty() && std::find(congestion_.begin(), congestion_.end(), c) == congestion_.end()) {
-        congestion_.push_back(std::move(c));
-      }
+    GeneKind kind = GeneKind::log_count;
+    if (spec.type == KnobType::bytes) {
+      kind = spec.range.zero_allowed ? GeneKind::sockbuf : GeneKind::log_bytes;
     }
-    genes_.push_back({KnobId::congestion, GeneKind::congestion, 0, 0, 0});
-  }
-  if (multi && free(KnobId::link_weights)) {
-    for (std::size_t i = 0; i < link_count_; ++i) {
-      genes_.push_back({KnobId::link_weights, GeneKind::link_weight, i, 0, kMaxWeight});
-    }
-    base_.link_weights.assign(link_count_, kMaxWeight);
+    genes_.push_back({spec.id, kind, 0, lo, hi});
   }
 }
 
@@ -122,27 +140,9 @@ GeneShape GenomeCodec::shape(std::size_t gene) const {
 
 std::string GenomeCodec::gene_name(std::size_t gene) const {
   const Gene& g = genes_.at(gene);
-  switch (g.knob) {
-    case KnobId::legs:
-      return "legs";
-    case KnobId::legs_per_link_max:
-      return "legs_per_link_max";
-    case KnobId::frame_bytes:
-      return "frame_bytes";
-    case KnobId::window_bytes:
-      return "window_bytes";
-    case KnobId::sndbuf_bytes:
-      return "sndbuf_bytes";
-    case KnobId::rcvbuf_bytes:
-      return "rcvbuf_bytes";
-    case KnobId::congestion:
-      return "congestion";
-    case KnobId::link_weights:
-      return "link_weight[" + std::to_string(g.link) + "]";
-    case KnobId::count_:
-      break;
-  }
-  return "?";
+  std::string name(knob_spec(g.knob).key);
+  if (g.kind == GeneKind::link_weight) name = "link_weight[" + std::to_string(g.link) + "]";
+  return name;
 }
 
 Eigen::VectorXd GenomeCodec::encode(const Knobs& k) const {
@@ -154,7 +154,7 @@ Eigen::VectorXd GenomeCodec::encode(const Knobs& k) const {
     double x = 0.5;
     switch (g.kind) {
       case GeneKind::log_count:
-        x = to_log(k.legs, g.lo, g.hi);
+        x = to_log(static_cast<double>(knob_spec(g.knob).get(k)), g.lo, g.hi);
         break;
       case GeneKind::legs_share: {
         double links = static_cast<double>(link_count_);
@@ -163,11 +163,10 @@ Eigen::VectorXd GenomeCodec::encode(const Knobs& k) const {
         break;
       }
       case GeneKind::log_bytes:
-        x = to_log(g.knob == KnobId::frame_bytes ? double(k.frame_bytes) : double(k.window_bytes),
-                   g.lo, g.hi);
+        x = to_log(static_cast<double>(knob_spec(g.knob).get(k)), g.lo, g.hi);
         break;
       case GeneKind::sockbuf: {
-        double b = g.knob == KnobId::sndbuf_bytes ? k.sndbuf_bytes : k.rcvbuf_bytes;
+        const auto b = static_cast<double>(knob_spec(g.knob).get(k));
         x = b == 0 ? kAutoShare / 2 : kAutoShare + (1 - kAutoShare) * to_log(b, g.lo, g.hi);
         break;
       }
@@ -206,30 +205,26 @@ Knobs GenomeCodec::decode(const Eigen::VectorXd& genome) const {
     double x = clamp01(genome[static_cast<Eigen::Index>(i)]);
     switch (g.kind) {
       case GeneKind::log_count:
-        k.legs =
-            static_cast<std::uint32_t>(std::clamp(std::round(from_log(x, g.lo, g.hi)), g.lo, g.hi));
+        knob_spec(g.knob).put(k, static_cast<std::uint64_t>(
+                                     std::clamp(std::round(from_log(x, g.lo, g.hi)), g.lo, g.hi)));
         break;
       case GeneKind::legs_share:
         share = x;
         break;
       case GeneKind::log_bytes: {
         auto b = static_cast<std::uint64_t>(round_to_granule(from_log(x, g.lo, g.hi), g.lo, g.hi));
-        if (g.knob == KnobId::frame_bytes) {
-          k.frame_bytes = static_cast<std::uint32_t>(b);
-          frame_gene = &g;
-        } else {
-          k.window_bytes = b;
-          window_gene = &g;
-        }
+        knob_spec(g.knob).put(k, b);
+        if (g.knob == KnobId::frame_bytes) frame_gene = &g;
+        if (g.knob == KnobId::window_bytes) window_gene = &g;
         break;
       }
       case GeneKind::sockbuf: {
-        std::uint32_t b = 0;
+        std::uint64_t b = 0;
         if (x >= kAutoShare) {
           double t = (x - kAutoShare) / (1 - kAutoShare);
-          b = static_cast<std::uint32_t>(round_to_granule(from_log(t, g.lo, g.hi), g.lo, g.hi));
+          b = static_cast<std::uint64_t>(round_to_granule(from_log(t, g.lo, g.hi), g.lo, g.hi));
         }
-        (g.knob == KnobId::sndbuf_bytes ? k.sndbuf_bytes : k.rcvbuf_bytes) = b;
+        knob_spec(g.knob).put(k, b);
         break;
       }
       case GeneKind::congestion: {

@@ -19,28 +19,45 @@ T field(const nlohmann::json& j, const char* name) {
 
 }  // namespace
 
+// One member per row of the knob table, named by its key.
 nlohmann::json knobs_to_json(const Knobs& k) {
-  return nlohmann::json{{"legs", k.legs},
-                        {"legs_per_link_max", k.legs_per_link_max},
-                        {"frame_bytes", k.frame_bytes},
-                        {"window_bytes", k.window_bytes},
-                        {"sndbuf_bytes", k.sndbuf_bytes},
-                        {"rcvbuf_bytes", k.rcvbuf_bytes},
-                        {"congestion", k.congestion},
-                        {"link_weights", k.link_weights}};
+  auto j = nlohmann::json::object();
+  for (const auto& spec : kKnobTable) {
+    const std::string key(spec.key);
+    switch (spec.type) {
+      case KnobType::count:
+      case KnobType::bytes:
+        j[key] = spec.get(k);
+        break;
+      case KnobType::name:
+        j[key] = spec.get_name(k);
+        break;
+      case KnobType::weights:
+        j[key] = spec.get_list(k);
+        break;
+    }
+  }
+  return j;
 }
 
 Knobs knobs_from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw std::runtime_error("knobs are not a JSON object");
   Knobs k;
-  k.legs = field<std::uint32_t>(j, "legs");
-  k.legs_per_link_max = field<std::uint32_t>(j, "legs_per_link_max");
-  k.frame_bytes = field<std::uint32_t>(j, "frame_bytes");
-  k.window_bytes = field<std::uint64_t>(j, "window_bytes");
-  k.sndbuf_bytes = field<std::uint32_t>(j, "sndbuf_bytes");
-  k.rcvbuf_bytes = field<std::uint32_t>(j, "rcvbuf_bytes");
-  k.congestion = field<std::string>(j, "congestion");
-  k.link_weights = field<std::vector<double>>(j, "link_weights");
+  for (const auto& spec : kKnobTable) {
+    const std::string key(spec.key);
+    switch (spec.type) {
+      case KnobType::count:
+      case KnobType::bytes:
+        spec.put(k, field<std::uint64_t>(j, key.c_str()));
+        break;
+      case KnobType::name:
+        spec.put_name(k, field<std::string>(j, key.c_str()));
+        break;
+      case KnobType::weights:
+        spec.put_list(k, field<std::vector<double>>(j, key.c_str()));
+        break;
+    }
+  }
   return k;
 }
 

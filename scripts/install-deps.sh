@@ -7,7 +7,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  build-essential cmake pkg-config clang-format \
+  build-essential cmake pkg-config clang-format clang libclang-rt-14-dev python3 util-linux \
   libasio-dev libcxxopts-dev libgtest-dev libgmock-dev libxxhash-dev libeigen3-dev \
   prometheus-cpp-dev nlohmann-json3-dev libssl-dev \
   prometheus jq curl \

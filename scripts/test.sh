@@ -4,6 +4,7 @@
 #   scripts/test.sh            everything (network rig tests need root; they skip otherwise)
 #   SKIP_DEPS=1 scripts/test.sh    do not apt-get install
 #   SKIP_ASAN=1 scripts/test.sh    only the normal build
+#   SKIP_FUZZ=1 scripts/test.sh    no fuzzing; FUZZ_SECONDS=N fuzzes each target N s (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -29,5 +30,9 @@ if [ -z "${SKIP_ASAN:-}" ]; then
   export VMP_BIG_BYTES=$((64 * 1024 * 1024)) VMP_HUGE_BYTES=$((512 * 1024 * 1024))
   export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   ctest --test-dir build-asan --output-on-failure --timeout 900 -LE 'rig|prometheus'
+fi
+if [ -z "${SKIP_FUZZ:-}" ]; then
+  echo "== fuzz (libFuzzer, clang; each target ${FUZZ_SECONDS:-60} s)"
+  tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
 fi
 echo "== all tests passed"

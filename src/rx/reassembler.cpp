@@ -1,5 +1,7 @@
 #include "rx/reassembler.hpp"
 
+#include <iterator>
+
 namespace vmp {
 
 Reassembler::Insert Reassembler::check(std::uint64_t seq, std::uint64_t offset,
@@ -27,12 +29,22 @@ Reassembler::Insert Reassembler::check_locked(std::uint64_t seq, std::uint64_t o
   if (offset - next_offset_ > window_ || offset - next_offset_ + length > window_)
     return Insert::too_far_ahead;
   if (cost_ + length + kFrameCost > budget_) return Insert::too_far_ahead;
-  if (auto before = pending_.find(seq - 1); seq > 0 && before != pending_.end() &&
-                                            before->second.offset + before->second.length != offset)
-    return Insert::inconsistent;
-  if (auto after = pending_.find(seq + 1);
-      after != pending_.end() && offset + length != after->second.offset)
-    return Insert::inconsistent;
+  // Against the nearest frames held on either side: the bytes claimed must leave at least one
+  // byte for every frame in between (exactly none when they are neighbours). So held frames
+  // never overlap, and all of them fit in the window together.
+  const auto after = pending_.upper_bound(seq);
+  if (after != pending_.end()) {
+    const auto between = after->first - seq - 1;
+    const auto end = offset + length + between;
+    if (between == 0 ? end != after->second.offset : end > after->second.offset)
+      return Insert::inconsistent;
+  }
+  if (after != pending_.begin()) {
+    const auto before = std::prev(after);
+    const auto between = seq - before->first - 1;
+    const auto end = before->second.offset + before->second.length + between;
+    if (between == 0 ? end != offset : end > offset) return Insert::inconsistent;
+  }
   return Insert::accepted;
 }
 

@@ -6,8 +6,9 @@
 //   the writer needs, and while what is held (payload plus a per-frame overhead) stays within
 //   the window plus 1/32; check() says so from the header alone, before the payload is read;
 // - consistency: a frame's offset must be the sum of the lengths before it, as far as the
-//   frames around it tell (the one before, the one after, the writer's position); nothing
-//   follows a frame flagged last; a copy of a held frame must have the same header.
+//   frames around it tell (the nearest held before and after, the writer's position: held
+//   frames never overlap, so their payload is at most the window); nothing follows a frame
+//   flagged last; a copy of a held frame must have the same header.
 // Frames that break the second rule cannot come from an honest transmitter: the caller ends
 // the transfer (exit 8) rather than write a stream that is not the one sent.
 #pragma once

@@ -56,7 +56,8 @@ LegStats RxLeg::stats() const {
 }
 
 void RxLeg::close_soon() {
-  asio::post(socket_.get_executor(), [self = this] {
+  // The leg may end on its own before this runs: the handler keeps it alive.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
     std::lock_guard lock(self->mutex_);
     asio::error_code ignored;
     self->socket_.close(ignored);

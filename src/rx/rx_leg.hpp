@@ -7,6 +7,7 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <memory>
 #include <mutex>
 
 #include "stats.hpp"
@@ -17,7 +18,7 @@ namespace vmp {
 
 class Receiver;
 
-class RxLeg {
+class RxLeg : public std::enable_shared_from_this<RxLeg> {
  public:
   RxLeg(Receiver& rx, asio::ip::tcp::socket socket, std::uint32_t id, std::string peer);
 

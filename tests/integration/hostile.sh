@@ -102,7 +102,8 @@ for mode in last seq; do
   expect_hash "$RX_HASH" "$want" "checksum-$mode: output"
   expect_grep "$WORK/checksum-$mode.rx.err" 'checksum mismatch' "checksum-$mode: damaged frame caught"
 done
-expect_clean_error "$WORK/plain-last.tx.err" "altered or cut short" "plain-last tx"
+# Either its own check of the completion or the receiver's abort says so, whichever comes first.
+expect_clean_error "$WORK/plain-last.tx.err" "altered" "plain-last tx"
 
 # 5. A receiver that says "complete" too early.
 free_port P

@@ -73,6 +73,8 @@ class FakeTransfer final : public TransferControl {
     s.resent_bytes = static_cast<std::uint64_t>(acked_ * resent_share_);
     s.knobs = knobs_;
     s.finished = finish_at_ > 0 && s.elapsed_seconds >= finish_at_;
+    // stdin kept the reader waiting 90% of the time until source_bound_until_.
+    s.source_stall_seconds = 0.9 * std::min(s.elapsed_seconds, source_bound_until_);
     LegStats leg;
     leg.state = LegState::up;
     leg.bytes = static_cast<std::uint64_t>(bytes_ + queued());
@@ -116,6 +118,12 @@ class FakeTransfer final : public TransferControl {
   void finish_at(double t) {
     std::lock_guard lock(mutex_);
     finish_at_ = t;
+  }
+  // Until `t` (seconds since the start) the source is the bottleneck: the reader waits for
+  // stdin 90% of the time, as with a producer slower than the path.
+  void source_bound_until(double t) {
+    std::lock_guard lock(mutex_);
+    source_bound_until_ = t;
   }
   // Makes apply() refuse knobs as an engine would that cannot set them.
   void refuse(std::function<bool(const Knobs&)> pred) {
@@ -234,6 +242,7 @@ class FakeTransfer final : public TransferControl {
   double applied_at_;
   Knobs previous_;
   mutable int snapshots_ = 0;
+  double source_bound_until_ = 0;
   int throw_after_ = 0;
   double finish_at_ = 0;
   int refused_ = 0;

@@ -206,6 +206,28 @@ std::vector<nlohmann::json> read_log(const std::string& path) {
   return lines;
 }
 
+// A source slower than the path (rig test 2: pv -L 5m over three paths) leaves nothing to gain:
+// exploring would only move legs to worse paths. The tuner holds until the source speeds up.
+TEST(TuningSession, DoesNotExploreWhileTheSourceSetsThePace) {
+  auto genomes_tried_in_40s = [](double source_bound_until) {
+    SimRun r(three_unequal_paths(), 3);
+    r.fake.source_bound_until(source_bound_until);
+    r.fake.finish_at(40);
+    TuningSession s(r.fake, r.clock, r.opts);
+    while (s.run_generation({})) {
+    }
+    return r.fake.applied().size();
+  };
+  // The source is the bottleneck throughout: the start genome (what already runs, applied
+  // once as generation 0's first evaluation, before anything is known) keeps running.
+  EXPECT_EQ(genomes_tried_in_40s(1e9), 1u);
+  // It is the bottleneck for the first 20 s only: experiments start after that.
+  const auto late = genomes_tried_in_40s(20);
+  const auto free = genomes_tried_in_40s(0);
+  EXPECT_GT(late, 0u);
+  EXPECT_GT(free, late);
+}
+
 TEST(TuningSession, ReportsAndLogsEveryGeneration) {
   TempDir dir;
   TunerOptions o;

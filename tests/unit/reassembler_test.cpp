@@ -96,6 +96,23 @@ TEST(Reassembler, OffsetsMustAddUp) {
   EXPECT_EQ(r.check(5, 50, 0, false), Reassembler::Insert::inconsistent);
 }
 
+// Found by fuzz_reassembler: frames that are not neighbours could claim overlapping bytes, so
+// together they held more than the window.
+TEST(Reassembler, HeldFramesNeverOverlapSoTheyFitTheWindow) {
+  Reassembler r(5855);
+  auto frame = [](std::uint64_t seq, std::uint64_t offset, std::uint32_t length) {
+    InFrame f;
+    f.seq = seq;
+    f.offset = offset;
+    f.length = length;
+    return f;
+  };
+  EXPECT_EQ(r.insert(frame(7, 7, 2313)), Reassembler::Insert::accepted);
+  EXPECT_EQ(r.insert(frame(3, 3, 3591)), Reassembler::Insert::inconsistent);  // ends past 7
+  EXPECT_EQ(r.insert(frame(3, 3, 1)), Reassembler::Insert::accepted);         // room for 4, 5, 6
+  EXPECT_LE(r.buffered_bytes(), 5855u);
+}
+
 TEST(Reassembler, NothingFollowsTheLastFrame) {
   BufferPool pool(0);
   Reassembler r(1 << 20);

@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "vmp/tuner/cost_penalty.hpp"
 #include "vmp/tuner/evaluation_window.hpp"
@@ -80,6 +81,10 @@ void TuningSession::warn(std::string_view line) const {
 bool TuningSession::run_generation(std::stop_token stop) {
   if (!tunable()) return false;
   while (!stop.stop_requested()) {
+    if (hold_while_source_bound(stop)) {
+      if (control_.snapshot().finished) return false;
+      continue;
+    }
     Evaluation e = search_.next();
     Outcome o = evaluate(e, stop);
     if (o.meter.stopped) return false;
@@ -147,6 +152,26 @@ TuningSession::Outcome TuningSession::evaluate(const Evaluation& e, std::stop_to
   o.window_seconds = plan.measure_seconds;
   o.meter = meter_.measure(plan, stop);
   return o;
+}
+
+bool TuningSession::hold_while_source_bound(std::stop_token stop) {
+  const Stats s = control_.snapshot();
+  const SourceSample now{s.elapsed_seconds, s.source_stall_seconds};
+  const auto before = std::exchange(source_seen_, now);
+  if (!before || now.elapsed - before->elapsed < 0.5) return false;
+  const double share = (now.stalled - before->stalled) / (now.elapsed - before->elapsed);
+  if (share < opts_.source_bound_share) return false;
+  if (const Individual* best = search_.best(); best && applied_ != best->knobs) {
+    try {
+      control_.apply(best->knobs);
+      applied_ = best->knobs;
+    } catch (const std::invalid_argument&) {
+      // It ran before; if the engine refuses it now, the next experiment will say so.
+    }
+  }
+  const EvaluationWindow w = plan_window(path_rtt(s), opts_.window);
+  clock_.sleep_for(w.measure_seconds, stop);
+  return true;
 }
 
 double TuningSession::explore_balance() const {

@@ -57,6 +57,9 @@ struct TunerOptions {
   // throughput -- a uniform sample of the space is mostly mediocre -- and the best known
   // genome running between experiments is what keeps the transfer fast while it learns.
   double explore_share = 0.5;
+  // The source (stdin) is the bottleneck when the reader waited for it this share of the time
+  // since the tuner last looked: then it does not explore (see TuningSession).
+  double source_bound_share = 0.5;
   // Congestion controls the search may choose; empty = what the kernel offers
   // (vmp::available_congestion_controls()).
   std::vector<std::string> congestion_choices;

@@ -44,6 +44,10 @@ class TuningSession {
     bool refused = false;  // apply() threw: the genome is abandoned with fitness 0
   };
   Outcome evaluate(const Evaluation& e, std::stop_token stop);
+  // When stdin was idle for most of the time since the last look, no genome can beat the
+  // incumbent (the source sets the pace) and an experiment only costs: legs on worse paths,
+  // copies. Then the best known genome holds for one window instead. Returns whether it held.
+  bool hold_while_source_bound(std::stop_token stop);
   void end_generation();
   // How long the incumbent must run next so that experiments stay within explore_share of
   // the time (tuner_options.hpp).
@@ -63,6 +67,11 @@ class TuningSession {
   std::vector<LoggedEvaluation> generation_log_;
   std::uint64_t saved_best_id_ = 0;
   std::set<std::string> refusals_warned_;
+  struct SourceSample {
+    double elapsed = 0;
+    double stalled = 0;
+  };
+  std::optional<SourceSample> source_seen_;
 };
 
 }  // namespace vmp::tuner

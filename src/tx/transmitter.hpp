@@ -36,12 +36,14 @@
 #include "tx/source_reader.hpp"
 #include "tx/tx_config.hpp"
 #include "tx/tx_leg.hpp"
+#include "tx/tx_leg_host.hpp"
 #include "util/buffer_pool.hpp"
 #include "util/exit_code.hpp"
 #include "util/logger.hpp"
 #include "util/outcome.hpp"
 #include "util/socket_tuning.hpp"
 #include "util/stop_event.hpp"
+#include "util/wakeup.hpp"
 
 namespace vmp {
 

@@ -26,7 +26,7 @@ set +e
 gen | tee >(sha256sum | cut -d' ' -f1 >"$WORK/in.sha") |
   "$BIN" tx 127.0.0.1 "$PORT" threads "$LEGS" checksum chaos "$CHAOS" --no-tune \
     --stats-json "$WORK/tx.json" 2>"$WORK/tx.err"
-tx_rc=$?
+tx_rc=${PIPESTATUS[2]}
 wait "$RX"
 rx_rc=$?
 set -e
@@ -35,11 +35,11 @@ sleep 0.5  # the tee'd hash finishes writing
 in_sha=$(cat "$WORK/in.sha")
 out_sha=$(cat "$WORK/out.sha")
 secs=$(echo "$end - $start" | bc)
-resent=$(grep -o '"resent_frames": *[0-9]*' "$WORK/tx.json" | grep -o '[0-9]*$' || echo "?")
-reconnects=$(grep -o '"reconnects": *[0-9]*' "$WORK/tx.json" | head -1 | grep -o '[0-9]*$' || echo "?")
+resent=$(jq '.resent_frames // "?"' "$WORK/tx.json" 2>/dev/null || echo "?")
+reconnects=$(jq '.reconnects // "?"' "$WORK/tx.json" 2>/dev/null || echo "?")
 verdict=PASS
 [[ $tx_rc == 0 && $rx_rc == 0 && $in_sha == "$out_sha" ]] || verdict=FAIL
 printf '| %s | %s | %s GiB | chaos %s, %s legs, checksum | %.0f s | %s | %s | tx %s rx %s | %s |\n' \
   "$(date -u +%F)" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')" "$GIB" "$CHAOS" "$LEGS" \
   "$secs" "$resent" "$reconnects" "$tx_rc" "$rx_rc" "$verdict"
-[[ $verdict == PASS ]] || { tail -3 "$WORK/tx.err" "$WORK/rx.err" >&2; exit 1; }
+[[ $verdict == PASS ]] || { tail -n 3 "$WORK/tx.err" "$WORK/rx.err" >&2; exit 1; }

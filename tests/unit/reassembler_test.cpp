@@ -17,6 +17,15 @@ InFrame make(BufferPool& pool, std::uint64_t seq, std::uint32_t len, bool last =
   return f;
 }
 
+// A header only (no payload): what the checks look at.
+InFrame at(std::uint64_t seq, std::uint64_t offset, std::uint32_t length) {
+  InFrame f;
+  f.seq = seq;
+  f.offset = offset;
+  f.length = length;
+  return f;
+}
+
 TEST(Reassembler, ReordersAndDropsDuplicates) {
   BufferPool pool(0);
   Reassembler r(1 << 20);
@@ -62,11 +71,7 @@ TEST(Reassembler, HoldsAtMostTheWindowWhateverItIsSent) {
   // Frame 0 never comes; everything else a stranger could claim fills at most the window.
   std::uint64_t accepted = 0;
   for (std::uint64_t seq = 1; seq < 10000; ++seq) {
-    InFrame f;
-    f.seq = seq;
-    f.offset = seq * 1000;
-    f.length = 1000;
-    if (r.insert(std::move(f)) == Reassembler::Insert::accepted) ++accepted;
+    if (r.insert(at(seq, seq * 1000, 1000)) == Reassembler::Insert::accepted) ++accepted;
   }
   EXPECT_GT(accepted, 0u);
   EXPECT_LE(r.buffered_bytes(), window);
@@ -78,18 +83,10 @@ TEST(Reassembler, OffsetsMustAddUp) {
   Reassembler r(1 << 20);
   EXPECT_EQ(r.insert(make(pool, 0, 10)), Reassembler::Insert::accepted);
   // The next frame must start where frame 0 ends.
-  InFrame wrong;
-  wrong.seq = 1;
-  wrong.offset = 11;
-  wrong.length = 10;
-  EXPECT_EQ(r.insert(std::move(wrong)), Reassembler::Insert::inconsistent);
+  EXPECT_EQ(r.insert(at(1, 11, 10)), Reassembler::Insert::inconsistent);
   // Frame 3 at 30 is plausible; frame 2 must then end exactly there.
   EXPECT_EQ(r.insert(make(pool, 3, 10)), Reassembler::Insert::accepted);
-  InFrame gap;
-  gap.seq = 2;
-  gap.offset = 20;
-  gap.length = 5;
-  EXPECT_EQ(r.insert(std::move(gap)), Reassembler::Insert::inconsistent);
+  EXPECT_EQ(r.insert(at(2, 20, 5)), Reassembler::Insert::inconsistent);
   // Fewer bytes ahead than frames ahead: impossible.
   EXPECT_EQ(r.check(100, 50, 10, false), Reassembler::Insert::inconsistent);
   // Only the end of a stream may be empty.

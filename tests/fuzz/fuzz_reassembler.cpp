@@ -165,8 +165,7 @@ struct Model {
     if (kTrace) {
       std::fprintf(stderr, "next -> seq %llu offset %llu length %u%s\n",
                    static_cast<unsigned long long>(f->seq),
-                   static_cast<unsigned long long>(f->offset), f->length,
-                   f->last ? " last" : "");
+                   static_cast<unsigned long long>(f->offset), f->length, f->last ? " last" : "");
     }
     require(f->seq == next_seq);
     require(f->offset == next_offset);

@@ -41,8 +41,8 @@ bool same(const Hello& a, const Hello& b) {
 
 bool same(const HelloReply& a, const HelloReply& b) {
   return a.version == b.version && a.code == b.code && a.next_seq == b.next_seq &&
-         a.receiver_id == b.receiver_id && a.window_bytes == b.window_bytes &&
-         a.bytes == b.bytes && a.digest == b.digest;
+         a.receiver_id == b.receiver_id && a.window_bytes == b.window_bytes && a.bytes == b.bytes &&
+         a.digest == b.digest;
 }
 
 bool same(const FrameHeader& a, const FrameHeader& b) {
@@ -82,8 +82,7 @@ void frame_header(const std::uint8_t* data, std::size_t size, std::uint32_t max_
   const auto in = prefix<FrameHeader::kSize>(data, size);
   const auto h = FrameHeader::decode(in, max_payload);
   if (!h) return;
-  require(h->kind == FrameKind::data || h->kind == FrameKind::cancel ||
-          h->kind == FrameKind::end);
+  require(h->kind == FrameKind::data || h->kind == FrameKind::cancel || h->kind == FrameKind::end);
   if (h->kind == FrameKind::data) require(h->length <= max_payload);
   if (h->kind == FrameKind::cancel) require(h->cancel != CancelReason::none);
   require(!describe(h->cancel).empty());

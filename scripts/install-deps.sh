@@ -9,8 +9,8 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config clang-format clang libclang-rt-14-dev python3 util-linux \
   libasio-dev libcxxopts-dev libgtest-dev libgmock-dev libxxhash-dev libeigen3-dev \
-  prometheus-cpp-dev nlohmann-json3-dev libssl-dev \
+  prometheus-cpp-dev nlohmann-json3-dev libssl-dev libzstd-dev liblz4-dev \
   prometheus jq curl \
-  netcat-openbsd mbuffer iperf3 socat pv procps psmisc \
+  netcat-openbsd mbuffer iperf3 socat pv procps psmisc zstd lz4 gzip xz-utils openssh-server openssh-client \
   iproute2 nftables iptables ethtool iputils-ping openssl gnuplot-nox time bc \
   >/dev/null

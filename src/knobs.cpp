@@ -1,5 +1,6 @@
 #include "knobs.hpp"
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -51,11 +52,24 @@ std::optional<std::string> validate(const Knobs& k) {
   for (const auto& spec : kKnobTable) {
     std::optional<std::string> err;
     if (spec.type == KnobType::weights) err = check_weights(spec.range, spec.get_list(k));
-    // Names are checked against what this kernel offers (only congestion control today).
-    if (spec.type == KnobType::name) err = check_congestion(spec.get_name(k));
+    // Congestion control is checked against what this kernel offers.
+    if (spec.id == KnobId::congestion) err = check_congestion(spec.get_name(k));
+    if (spec.id == KnobId::compress && !is_compression(spec.get_name(k)))
+      err = "compress '" + spec.get_name(k) + "' is not none, lz4 or zstd:1..zstd:19";
     if (err) return err;
   }
   return std::nullopt;
+}
+
+bool is_compression(std::string_view text) {
+  if (text == "none" || text == "lz4") return true;
+  constexpr std::string_view kZstd = "zstd:";
+  if (!text.starts_with(kZstd)) return false;
+  const auto digits = text.substr(kZstd.size());
+  int level = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), level);
+  return ec == std::errc{} && end == digits.data() + digits.size() && level >= 1 && level <= 19 &&
+         std::to_string(level) == digits;  // one spelling per level ("zstd:03" is not one)
 }
 
 std::vector<std::string> available_congestion_controls() {

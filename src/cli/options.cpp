@@ -145,7 +145,11 @@ cxxopts::Options make_options() {
      cxxopts::value<std::string>(), "N")
     ("connect-timeout", "give up one connect attempt after S seconds [5]",
      cxxopts::value<std::uint32_t>(), "S")
-    ("bind", "rx: listen on this address only [all]", cxxopts::value<std::string>(), "ADDR");
+    ("bind", "rx: listen on this address only [all]", cxxopts::value<std::string>(), "ADDR")
+    ("filter", "tx: pass every frame through `sh -c CMD` (e.g. 'gzip -1'), in parallel; "
+     "needs --unfilter on rx", cxxopts::value<std::string>(), "CMD")
+    ("unfilter", "rx: undo the transmitter's --filter with `sh -c CMD` (e.g. 'gzip -dc')",
+     cxxopts::value<std::string>(), "CMD");
   // clang-format on
   add_knob_options(o);
   // clang-format off
@@ -222,9 +226,10 @@ std::optional<std::string> parse_knob(const cxxopts::ParseResult& r, const KnobS
 
 // Options only one role uses (besides the knobs, whose table says so): given to the other role
 // they would be silently ignored, so they are an error instead.
-constexpr std::array<const char*, 6> kTxOnly{"chaos",     "connect-timeout", "no-tune",
-                                             "tune-seed", "tune-log",        "tune-profile"};
-constexpr std::array<const char*, 1> kRxOnly{"bind"};
+constexpr std::array<const char*, 7> kTxOnly{"chaos",    "connect-timeout", "no-tune",
+                                             "tune-seed", "tune-log",       "tune-profile",
+                                             "filter"};
+constexpr std::array<const char*, 2> kRxOnly{"bind", "unfilter"};
 
 std::optional<std::string> wrong_role(const cxxopts::ParseResult& r, bool rx) {
   auto given = [&](const std::string& name) { return r.count(name) > 0; };
@@ -248,6 +253,32 @@ std::optional<std::string> expected_size(const cxxopts::ParseResult& r,
   const auto v = parse_size(text);
   if (!v) return "--expect-bytes: '" + text + "' is not a size";
   out = *v;
+  return std::nullopt;
+}
+
+// --compress and --filter. Compression is opt-in (it gives up the zero-copy paths): unless
+// the user says `auto`, the tuner leaves the codec alone, and without a sidechain it leaves
+// the workers alone too.
+std::optional<std::string> sidechain_options(const cxxopts::ParseResult& r, Config& c) {
+  auto& k = c.tx.knobs;
+  if (k.compress == "auto") {
+    c.tx.compress_auto = true;
+    k.compress = "lz4";  // where the search starts: cheap, and already worth it on most data
+  } else if (k.compress == "zstd") {
+    k.compress = "zstd:3";  // zstd's own default level
+  }
+  if (r.count("filter")) {
+    c.tx.filter = r["filter"].as<std::string>();
+    if (c.tx.filter.empty()) return "--filter needs a command";
+    if (k.compress != "none" || c.tx.compress_auto)
+      return "--filter and --compress: choose one (compress inside the filter, e.g. 'zstd -1')";
+    // The raw frame's checksum travels with it, so an --unfilter that does not invert the
+    // filter is caught instead of written.
+    c.tx.checksums = true;
+  }
+  if (!c.tx.compress_auto) set(c.pinned, KnobId::compress);
+  if (!c.tx.compress_auto && c.tx.filter.empty() && k.compress == "none")
+    set(c.pinned, KnobId::sidechain_workers);
   return std::nullopt;
 }
 
@@ -300,6 +331,11 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
     }
     if (auto e = validate(rx_knobs)) return UsageError{*e};
     c.rx.rcvbuf_bytes = rx_knobs.rcvbuf_bytes;
+    c.rx.sidechain_workers = rx_knobs.sidechain_workers;
+    if (r.count("unfilter")) {
+      c.rx.unfilter = r["unfilter"].as<std::string>();
+      if (c.rx.unfilter.empty()) return UsageError{"--unfilter needs a command"};
+    }
     if (r.count("outage-timeout"))
       c.rx.max_outage = std::chrono::seconds(r["outage-timeout"].as<std::uint32_t>());
     if (auto e = expected_size(r, c.rx.expect_bytes)) return UsageError{*e};
@@ -317,6 +353,7 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
     if (auto e = parse_knob(r, spec, k)) return UsageError{*e};
     set(c.pinned, spec.id);
   }
+  if (auto e = sidechain_options(r, c)) return UsageError{*e};
   // A window too small for the default frame shrinks the frame, unless the user chose both.
   if (has(c.pinned, KnobId::window_bytes) && !has(c.pinned, KnobId::frame_bytes) &&
       k.window_bytes < 2ULL * k.frame_bytes) {

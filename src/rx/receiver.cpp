@@ -114,7 +114,10 @@ Receiver::Receiver(RxConfig cfg, Logger& log, EngineHooks hooks)
       frames_(cfg_.window_bytes),
       last_leg_seen_(start_),
       acceptor_(open_acceptor(io_, cfg_)),
-      port_(acceptor_.local_endpoint().port()) {}
+      port_(acceptor_.local_endpoint().port()),
+      decoders_(cfg_.sidechain_workers != 0 ? cfg_.sidechain_workers
+                                            : std::max(1U, std::thread::hardware_concurrency()),
+                pool_) {}
 
 Receiver::~Receiver() {
   frames_.close();
@@ -241,6 +244,12 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
   }
   if (hello->checkphrase != cfg_.checkphrase)
     co_return co_await refuse(wire::ReplyCode::bad_checkphrase, "wrong checkphrase");
+  if (hello->has(wire::HelloFlag::filtered) != !cfg_.unfilter.empty()) {
+    co_return co_await refuse(wire::ReplyCode::filter_mismatch,
+                              cfg_.unfilter.empty()
+                                  ? "the transmitter filters frames and this receiver has no --unfilter"
+                                  : "the transmitter does not filter and this receiver has --unfilter");
+  }
   if (cfg_.require_checksums && !hello->has(wire::HelloFlag::checksums)) {
     co_return co_await refuse(
         wire::ReplyCode::checksums_required,
@@ -372,11 +381,16 @@ wire::Control Receiver::current_ack() const {
   return c;
 }
 
-void Receiver::on_frame(const std::string& link, std::uint32_t length) {
+void Receiver::on_unfilter_failed(const std::string& why) {
+  abort_transfer({wire::AbortCode::filter_failed, ExitCode::filter, why});
+}
+
+void Receiver::on_frame(const std::string& link, const wire::FrameHeader& header) {
+  codecs_.add(header.codec, header.length, header.payload_on_wire());
   std::lock_guard lock(mutex_);
   ++frames_received_;
-  bytes_received_ += length;
-  link_bytes_[link] += length;
+  bytes_received_ += header.length;                     // stream bytes
+  link_bytes_[link] += header.payload_on_wire();        // what the path carried
 }
 
 void Receiver::on_writer_progress(const SinkWriter::Progress& p) {
@@ -395,7 +409,8 @@ void Receiver::on_cancel(wire::CancelReason reason) {
   // Exit as the transmitter does, so both ends of a pipeline report the same failure.
   const ExitCode code = reason == wire::CancelReason::source_failed ? ExitCode::source
                         : reason == wire::CancelReason::interrupted ? ExitCode::interrupted
-                                                                    : ExitCode::internal;
+                        : reason == wire::CancelReason::filter_failed ? ExitCode::filter
+                                                                      : ExitCode::internal;
   finish(code, "the transmitter cancelled the transfer: " + std::string(wire::describe(reason)));
 }
 
@@ -502,6 +517,16 @@ Stats Receiver::snapshot() const {
   s.reconnects = reconnects_;
   s.finished = outcome_.decided();
   s.exit_reason = outcome_.message();
+  if (auto codecs = codecs_.snapshot();
+      codecs.size() > 1 || (codecs.size() == 1 && codecs[0].codec != "none")) {
+    SidechainStats sc;
+    sc.setting = "decode";
+    sc.workers = decoders_.workers();
+    sc.busy_seconds = decoders_.busy_seconds();
+    sc.depth = decoders_.depth();
+    sc.codecs = std::move(codecs);
+    s.sidechain = std::move(sc);
+  }
   for (const auto& [address, bytes] : link_bytes_) {
     LinkStats l;
     l.target = address;

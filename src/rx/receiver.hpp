@@ -46,6 +46,8 @@
 #include "rx/rx_config.hpp"
 #include "rx/rx_leg.hpp"
 #include "rx/sink_writer.hpp"
+#include "sidechain/codec_tally.hpp"
+#include "sidechain/worker_pool.hpp"
 #include "stats.hpp"
 #include "util/buffer_pool.hpp"
 #include "util/exit_code.hpp"
@@ -81,7 +83,10 @@ class Receiver final : public StatsSource {
   asio::awaitable<void> tick_loop();
   void report_gap();  // I/O thread (tick)
   void reject(const asio::ip::tcp::socket& socket, const std::string& why);
-  void on_frame(const std::string& link, std::uint32_t length);
+  void on_frame(const std::string& link, const wire::FrameHeader& header);
+  // The --unfilter failed on a frame, or did not give back what the transmitter filtered:
+  // resending cannot help, so the transfer ends (exit 9) and the transmitter is told.
+  void on_unfilter_failed(const std::string& why);
   // A leg read the transmitter's end frame: its own count of the stream.
   void on_end(const wire::StreamCount& sent);
   // Frames contradict each other: the stream being written is not the one sent. Ends the
@@ -136,13 +141,17 @@ class Receiver final : public StatsSource {
   std::chrono::steady_clock::time_point ended_at_;  // completion or sink failure
   Outcome outcome_;
 
-  // Last, so destroyed first: destroying the io_context destroys the coroutine frames still
+  // Nearly last, so destroyed early: destroying the io_context destroys the coroutine frames still
   // suspended in it (legs mid-frame), and those hold pipes, buffers and locks of the members
   // above, which must still exist then. (In the other order a frame returned its pipe to a
   // pool already destroyed, and the receiver hung in ~Receiver.)
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
+  // Decode transformed frames for the legs. After io_, so destroyed before it: a job that
+  // finishes during teardown still posts its result into a live io_context (which drops it).
+  sidechain::CodecTally codecs_;
+  sidechain::WorkerPool decoders_;
 };
 
 }  // namespace vmp

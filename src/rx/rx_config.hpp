@@ -38,6 +38,10 @@ struct RxConfig {
   unsigned io_threads = 0;  // 0 = one per core, at most 4
   // --expect-bytes: a complete stream of any other length ends with exit 8.
   std::optional<std::uint64_t> expect_bytes;
+  // --unfilter CMD: undoes the transmitter's --filter, frame by frame. The receiver runs only
+  // this; the wire never names a command.
+  std::string unfilter;
+  std::uint32_t sidechain_workers = 0;  // threads decoding frames; 0 = one per core
 };
 
 }  // namespace vmp

@@ -10,6 +10,8 @@
 
 #include "rx/receiver.hpp"
 #include "rx/socket_splice.hpp"
+#include "sidechain/frame_transform.hpp"
+#include "sidechain/run_on_worker.hpp"
 #include "util/exception_text.hpp"
 #include "util/race.hpp"
 #include "util/socket_tuning.hpp"
@@ -141,25 +143,39 @@ asio::awaitable<void> RxLeg::read_loop() {
     frame.offset = header->offset;
     frame.length = header->length;
     frame.last = last;
-    std::size_t spliced = 0;
-    // A checksummed frame must pass through our memory to be hashed; others, when stdout
-    // takes spliced pages, stay in the kernel (when a pipe is free).
-    if (!checksummed && rx_.pipes_ && header->length > 0) {
-      frame.pipe = rx_.pipes_->get();
-      if (frame.pipe) spliced = co_await splice_from_socket(socket_, frame.pipe, header->length);
-    }
-    const std::size_t rest = header->length - spliced;
-    if (rest > 0 || spliced == 0) {
-      frame.payload = rx_.pool_.get(rest);
-      co_await asio::async_read(socket_, asio::buffer(frame.payload.data(), rest),
-                                asio::use_awaitable);
+    if (header->codec != wire::Codec::none) {
+      frame.payload = co_await read_transformed(*header);
+    } else {
+      std::size_t spliced = 0;
+      // A checksummed frame must pass through our memory to be hashed; others, when stdout
+      // takes spliced pages, stay in the kernel (when a pipe is free).
+      if (!checksummed && rx_.pipes_ && header->length > 0) {
+        frame.pipe = rx_.pipes_->get();
+        if (frame.pipe) spliced = co_await splice_from_socket(socket_, frame.pipe, header->length);
+      }
+      const std::size_t rest = header->length - spliced;
+      if (rest > 0 || spliced == 0) {
+        frame.payload = rx_.pool_.get(rest);
+        co_await asio::async_read(socket_, asio::buffer(frame.payload.data(), rest),
+                                  asio::use_awaitable);
+      }
     }
     if (checksummed) {
       const auto sum = wire::frame_checksum(
           *header, std::span<const std::byte>(frame.payload.data(), header->length));
-      // Dropping the leg makes the transmitter resend the frame on another one.
-      if (sum != header->checksum)
+      if (sum != header->checksum) {
+        // The wire checksum held, so the bytes arrived as sent: the unfilter changed them.
+        if (header->codec == wire::Codec::filter) {
+          const auto why = "frame " + std::to_string(header->seq) + ": --unfilter '" +
+                           rx_.cfg_.unfilter +
+                           "' did not give back the frame the transmitter filtered (checksum " +
+                           "mismatch): it does not invert the --filter";
+          rx_.on_unfilter_failed(why);
+          throw LegError(why);
+        }
+        // Dropping the leg makes the transmitter resend the frame on another one.
         throw LegError("checksum mismatch on frame " + std::to_string(header->seq));
+      }
       frame.checksum = sum;
     }
     {
@@ -167,7 +183,7 @@ asio::awaitable<void> RxLeg::read_loop() {
       stats_.bytes += header->length;
       ++stats_.frames;
     }
-    rx_.on_frame(stats_.link, header->length);
+    rx_.on_frame(stats_.link, *header);
     switch (rx_.frames_.insert(std::move(frame))) {
       case Reassembler::Insert::too_far_ahead:
         throw LegError("frame " + std::to_string(header->seq) + " is beyond the window");
@@ -180,6 +196,25 @@ asio::awaitable<void> RxLeg::read_loop() {
         break;
     }
   }
+}
+
+asio::awaitable<Buffer> RxLeg::read_transformed(const wire::FrameHeader& header) {
+  Buffer wire_bytes = rx_.pool_.get(header.wire_length);
+  co_await asio::async_read(socket_, asio::buffer(wire_bytes.data(), header.wire_length),
+                            asio::use_awaitable);
+  const std::span<const std::byte> wire(wire_bytes.data(), header.wire_length);
+  if (wire::wire_checksum(header, wire) != header.wire_checksum)
+    throw LegError("frame " + std::to_string(header.seq) + " was damaged on the wire");
+  // Decoding is CPU work: on the sidechain's workers, while this thread serves other legs.
+  auto decoded = co_await sidechain::run_on_worker(
+      rx_.decoders_, [&header, wire, this](sidechain::FrameCodec& codec) {
+        return sidechain::decode_frame(codec, rx_.cfg_.unfilter, header, wire, rx_.pool_);
+      });
+  if (auto* err = std::get_if<sidechain::DecodeError>(&decoded)) {
+    if (err->fatal) rx_.on_unfilter_failed(err->text);
+    throw LegError(err->text);
+  }
+  co_return std::move(std::get<Buffer>(decoded));
 }
 
 asio::awaitable<void> RxLeg::ack_loop() {

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "stats.hpp"
+#include "util/buffer_pool.hpp"
 #include "util/wakeup.hpp"
 #include "wire/protocol.hpp"
 
@@ -31,6 +32,9 @@ class RxLeg : public std::enable_shared_from_this<RxLeg> {
  private:
   asio::awaitable<void> read_loop();
   asio::awaitable<void> ack_loop();
+  // A compressed or filtered frame's payload, checked against its wire checksum and decoded
+  // on the sidechain's workers: the raw frame. Throws (the leg goes) on damage.
+  asio::awaitable<Buffer> read_transformed(const wire::FrameHeader& header);
   // Reports a frame that contradicts the stream (see Receiver::on_altered); the leg's error.
   std::string contradiction(const wire::FrameHeader& header);
 

@@ -68,7 +68,7 @@ asio::awaitable<void> send_frame(asio::ip::tcp::socket& socket, const OutFrame& 
   const auto header = frame.header.encode();
   if (!frame.file) {
     const std::array<asio::const_buffer, 2> bufs{
-        asio::buffer(header), asio::buffer(frame.payload.data(), frame.header.length)};
+        asio::buffer(header), asio::buffer(frame.payload.data(), frame.header.payload_on_wire())};
     co_await asio::async_write(socket, bufs, asio::use_awaitable);
     co_return;
   }

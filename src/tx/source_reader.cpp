@@ -94,7 +94,7 @@ std::optional<wire::StreamCount> SourceReader::final_count() const {
 }
 
 SourceReader::Result SourceReader::run() {
-  if (opts_.zero_copy && !opts_.checksums) file_pos_ = zero_copy_start(opts_.fd);
+  if (opts_.zero_copy && !opts_.checksums && !opts_.stage) file_pos_ = zero_copy_start(opts_.fd);
   std::uint64_t seq = 0;
   std::uint64_t offset = 0;
   bool eof = false;
@@ -151,7 +151,11 @@ SourceReader::Result SourceReader::run() {
       final_ = {seq, offset, digest_};
       ended_.store(true, std::memory_order_release);
     }
-    queue_.push(std::move(frame));
+    if (opts_.stage) {
+      if (!opts_.stage->submit(std::move(frame))) return {};  // stopped, or the stage failed
+    } else {
+      queue_.push(std::move(frame));
+    }
   }
   return {};
 }

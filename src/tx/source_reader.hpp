@@ -16,6 +16,7 @@
 #include <string>
 #include <variant>
 
+#include "sidechain/tx_stage.hpp"
 #include "tx/send_queue.hpp"
 #include "util/buffer_pool.hpp"
 #include "util/stop_event.hpp"
@@ -30,6 +31,9 @@ class SourceReader {
     bool zero_copy = true;   // send a regular file's bytes with sendfile
     std::function<std::uint32_t()> frame_bytes;  // read for every frame (knob may change)
     std::optional<std::uint64_t> expect_bytes;   // stdin must be exactly this long
+    // Frames go through the sidechain stage (compress, filter) on their way to the queue;
+    // they are read into memory then, never zero-copy.
+    sidechain::TxStage* stage = nullptr;
   };
   struct Result {
     bool ok = true;

@@ -78,6 +78,8 @@ ExitCode Transmitter::run(int in_fd) {
         std::max<std::uint64_t>(kFrameRange.min, effective_window(knobs_.window_bytes) / 2);
     return static_cast<std::uint32_t>(std::min<std::uint64_t>(knobs_.frame_bytes, fit));
   };
+  start_sidechain();
+  ropts.stage = stage_.get();
   reader_ = std::make_unique<SourceReader>(std::move(ropts), queue_, pool_, reader_stop_);
   std::thread reader([this] {
     auto result = reader_->run();
@@ -100,9 +102,31 @@ ExitCode Transmitter::run(int in_fd) {
 
   reader_stop_.signal();
   queue_.close();
+  if (stage_) stage_->stop();
   reader.join();
   if (cfg_.progress) print_progress(true);
+  stage_.reset();  // joins its workers; snapshot() no longer sees it
   return outcome_.code();
+}
+
+void Transmitter::start_sidechain() {
+  if (cfg_.filter.empty() && knobs_.compress == "none" && !cfg_.compress_auto) return;
+  sidechain::TxStage::Options opts;
+  const auto cores = std::max(1U, std::thread::hardware_concurrency());
+  opts.threads = std::max(cores, knobs_.sidechain_workers);
+  opts.workers_now = [this, cores] {
+    std::lock_guard lock(mutex_);
+    return knobs_.sidechain_workers == 0 ? cores : knobs_.sidechain_workers;
+  };
+  opts.filter = cfg_.filter;
+  opts.compression = [this] {
+    std::lock_guard lock(mutex_);
+    // validate() let only parseable values into the knob.
+    return sidechain::parse_compression(knobs_.compress).value_or(sidechain::Compression{});
+  };
+  opts.emit = [this](std::shared_ptr<OutFrame> frame) { queue_.push(std::move(frame)); };
+  opts.fail = [this](std::string error) { finish(ExitCode::filter, std::move(error)); };
+  stage_ = std::make_unique<sidechain::TxStage>(std::move(opts), pool_);
 }
 
 std::string Transmitter::message() const {
@@ -119,6 +143,7 @@ bool Transmitter::finish(ExitCode code, std::string message) {
   if (!outcome_.decide(code, std::move(message))) return false;
   reader_stop_.signal();
   queue_.close();
+  if (stage_) stage_->stop();
   // Failures of our own are told to the receiver, which would otherwise wait out the outage
   // timeout; failures it told us about, or an unreachable receiver, need no word.
   // A complete stream is confirmed with an end frame the same way.
@@ -126,6 +151,7 @@ bool Transmitter::finish(ExitCode code, std::string message) {
                       : code == ExitCode::interrupted ? wire::CancelReason::interrupted
                       : code == ExitCode::internal    ? wire::CancelReason::internal
                       : code == ExitCode::mismatch    ? wire::CancelReason::mismatch
+                      : code == ExitCode::filter      ? wire::CancelReason::filter_failed
                                                       : wire::CancelReason::none;
   if (reason == wire::CancelReason::none && !end_confirmed_.load()) {
     asio::post(io_, [this] { stop_now(); });
@@ -265,7 +291,8 @@ bool Transmitter::slot_wanted(std::uint32_t slot) const {
 
 wire::Hello Transmitter::hello_for(std::uint32_t leg) const {
   wire::Hello h;
-  h.flags = cfg_.checksums ? static_cast<std::uint16_t>(wire::HelloFlag::checksums) : 0;
+  if (cfg_.checksums) h.flags |= static_cast<std::uint16_t>(wire::HelloFlag::checksums);
+  if (!cfg_.filter.empty()) h.flags |= static_cast<std::uint16_t>(wire::HelloFlag::filtered);
   h.checkphrase = cfg_.checkphrase;
   h.session = session_;
   h.leg = leg;
@@ -527,6 +554,16 @@ Stats Transmitter::snapshot() const {
   s.network_stall_seconds = queue_.stall_seconds();
   std::lock_guard lock(mutex_);
   s.knobs = knobs_;
+  if (stage_) {
+    SidechainStats sc;
+    sc.setting = cfg_.filter.empty() ? knobs_.compress : "filter";
+    sc.workers = stage_->workers();
+    sc.busy_seconds = stage_->busy_seconds();
+    sc.depth = stage_->held();
+    sc.codecs = stage_->counts();
+    s.sidechain = std::move(sc);
+    s.sidechain_stall_seconds = stage_->stall_seconds();
+  }
   s.last_tuning = last_tuning_;
   s.tuning_generations = tuning_generations_;
   s.finished = outcome_.decided();

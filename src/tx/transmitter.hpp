@@ -108,6 +108,7 @@ class Transmitter final : public TransferControl, private TxLegHost {
   void report_stuck_head();   // I/O thread
   void hedge_stuck_frames();  // I/O thread
   void print_progress(bool final_line);
+  void start_sidechain();
 
   TxConfig cfg_;
   Logger& log_;
@@ -118,6 +119,9 @@ class Transmitter final : public TransferControl, private TxLegHost {
   SendQueue queue_;
   StopEvent reader_stop_;
   std::unique_ptr<SourceReader> reader_;
+  // Compresses or filters frames between reader_ and queue_ (absent on the plain path). Set
+  // before the reader starts, destroyed by run() after it, while everything it calls exists.
+  std::unique_ptr<sidechain::TxStage> stage_;
 
   mutable std::mutex mutex_;  // guards the fields up to the blank line below
   Knobs knobs_;

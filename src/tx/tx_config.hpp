@@ -25,6 +25,11 @@ struct TxConfig {
   // --expect-bytes: stdin must hold exactly this many bytes (a producer that dies looks like
   // an early end of file on a pipe).
   std::optional<std::uint64_t> expect_bytes;
+  // --compress auto: the compress knob is not the user's; without the tuner the sidechain's
+  // own feedback (see sidechain/compress_feedback.hpp) moves it.
+  bool compress_auto = false;
+  // --filter CMD: every frame goes through `sh -c CMD` (and the receiver's --unfilter).
+  std::string filter;
 };
 
 }  // namespace vmp

@@ -183,15 +183,17 @@ asio::awaitable<void> TxLeg::send_loop() {
     }
     const auto& frame = *taken->frame;
     co_await send_frame(conn_->socket, frame);
-    conn_->delivery.sent(frame.header.seq, wire::FrameHeader::kSize + frame.header.length);
-    host_.sent(conn_->link, frame.header.length);
+    // Legs and links count what the network carried: compressed bytes, when compressed.
+    const std::uint32_t on_wire = frame.header.payload_on_wire();
+    conn_->delivery.sent(frame.header.seq, wire::FrameHeader::kSize + on_wire);
+    host_.sent(conn_->link, on_wire);
     {
       std::lock_guard lock(mutex_);
-      stats_.bytes += frame.header.length;
+      stats_.bytes += on_wire;
       ++stats_.frames;
       if (taken->resend) {
         ++stats_.resent_frames;
-        stats_.resent_bytes += frame.header.length;
+        stats_.resent_bytes += on_wire;
       }
     }
     if (host_.chaos_strikes()) {
@@ -214,9 +216,10 @@ asio::awaitable<void> TxLeg::ack_loop() {
     auto control = wire::Control::decode(buf);
     if (!control) throw std::system_error(std::make_error_code(std::errc::protocol_error));
     if (control->type == wire::ControlType::abort) {
-      const auto exit = control->abort == wire::AbortCode::sink_failed ? ExitCode::sink
-                        : control->abort == wire::AbortCode::mismatch  ? ExitCode::mismatch
-                                                                       : ExitCode::network;
+      const auto exit = control->abort == wire::AbortCode::sink_failed     ? ExitCode::sink
+                        : control->abort == wire::AbortCode::mismatch      ? ExitCode::mismatch
+                        : control->abort == wire::AbortCode::filter_failed ? ExitCode::filter
+                                                                           : ExitCode::network;
       host_.finish(exit,
                    "receiver aborted the transfer: " + std::string(wire::describe(control->abort)));
       co_return;

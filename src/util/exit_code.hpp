@@ -15,6 +15,9 @@ enum class ExitCode : int {
   // The two ends' counts of the stream differ (frames, bytes, or with checksums the stream
   // digest), or frames contradict each other: the output is not what was sent.
   mismatch = 8,
+  // A --filter or --unfilter command failed (exit status, signal, no progress), or the
+  // unfilter did not give back what was filtered; reported on both sides.
+  filter = 9,
 };
 
 inline int to_int(ExitCode c) {

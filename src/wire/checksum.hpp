@@ -13,7 +13,13 @@
 namespace vmp::wire {
 
 // The checksum a data frame carries: header fields (without the checksum field) + payload.
+// Always of the raw frame (codec none), whatever the sidechain stage did to it, so the
+// receiver checks it on what it will write.
 std::uint64_t frame_checksum(const FrameHeader& header, std::span<const std::byte> payload);
+
+// The checksum of a transformed frame as it crossed the wire (FrameHeader::wire_checksum):
+// every header field but itself, and the transformed payload.
+std::uint64_t wire_checksum(const FrameHeader& header, std::span<const std::byte> wire_payload);
 
 // Running digest of a stream: start at kEmptyDigest, fold in every frame's checksum in order.
 inline constexpr std::uint64_t kEmptyDigest = 0;

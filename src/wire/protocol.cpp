@@ -69,6 +69,8 @@ std::string_view describe(ReplyCode code) {
       return "malformed handshake";
     case ReplyCode::checksums_required:
       return "receiver requires checksums (add `checksum` on the transmitter)";
+    case ReplyCode::filter_mismatch:
+      return "one end has --filter/--unfilter and the other does not (give both or neither)";
   }
   return "unknown reply";
 }
@@ -91,7 +93,7 @@ std::optional<HelloReply> HelloReply::decode(std::span<const std::byte, kSize> i
   HelloReply r;
   r.version = get_be<std::uint16_t>(in, 4);
   const auto code = get_be<std::uint16_t>(in, 6);
-  if (code > static_cast<std::uint16_t>(ReplyCode::checksums_required)) return std::nullopt;
+  if (code > static_cast<std::uint16_t>(ReplyCode::filter_mismatch)) return std::nullopt;
   r.code = static_cast<ReplyCode>(code);
   r.next_seq = get_be<std::uint64_t>(in, 8);
   r.receiver_id = get_be<std::uint64_t>(in, 16);
@@ -130,6 +132,9 @@ std::array<std::byte, FrameHeader::kSize> FrameHeader::encode() const {
   put_be<std::uint64_t>(out, 8, seq);
   put_be<std::uint64_t>(out, 16, offset);
   put_be<std::uint64_t>(out, 24, checksum);
+  out[32] = std::byte{static_cast<std::uint8_t>(codec)};
+  put_be<std::uint32_t>(out, 36, payload_on_wire());
+  put_be<std::uint64_t>(out, 40, codec == Codec::none ? 0 : wire_checksum);
   return out;
 }
 
@@ -144,7 +149,7 @@ std::optional<FrameHeader> FrameHeader::decode(std::span<const std::byte, kSize>
   const auto type = std::to_integer<std::uint8_t>(in[0]);
   if (type == static_cast<std::uint8_t>(FrameKind::cancel)) {
     const auto reason = get_be<std::uint16_t>(in, 2);
-    if (reason == 0 || reason > static_cast<std::uint16_t>(CancelReason::mismatch))
+    if (reason == 0 || reason > static_cast<std::uint16_t>(CancelReason::filter_failed))
       return std::nullopt;
     if (!zero(4, kSize) || in[1] != std::byte{0}) return std::nullopt;
     h.kind = FrameKind::cancel;
@@ -157,6 +162,7 @@ std::optional<FrameHeader> FrameHeader::decode(std::span<const std::byte, kSize>
     h.seq = get_be<std::uint64_t>(in, 8);
     h.offset = get_be<std::uint64_t>(in, 16);
     h.checksum = get_be<std::uint64_t>(in, 24);
+    if (!zero(32, kSize)) return std::nullopt;
     return h;
   }
   if (type != static_cast<std::uint8_t>(FrameKind::data)) return std::nullopt;
@@ -168,11 +174,33 @@ std::optional<FrameHeader> FrameHeader::decode(std::span<const std::byte, kSize>
   h.seq = get_be<std::uint64_t>(in, 8);
   h.offset = get_be<std::uint64_t>(in, 16);
   h.checksum = get_be<std::uint64_t>(in, 24);
+  const auto codec = std::to_integer<std::uint8_t>(in[32]);
+  if (codec > static_cast<std::uint8_t>(Codec::filter) || !zero(33, 36)) return std::nullopt;
+  h.codec = static_cast<Codec>(codec);
+  h.wire_length = get_be<std::uint32_t>(in, 36);  // == length for a plain frame
+  h.wire_checksum = get_be<std::uint64_t>(in, 40);
+  if (h.codec == Codec::none ? (h.wire_length != h.length || h.wire_checksum != 0)
+                             : h.wire_length > max_payload)
+    return std::nullopt;
   return h;
 }
 
 std::string to_string(const StreamCount& c) {
   return std::to_string(c.frames) + " frames, " + std::to_string(c.bytes) + " bytes";
+}
+
+std::string_view describe(Codec codec) {
+  switch (codec) {
+    case Codec::none:
+      return "none";
+    case Codec::lz4:
+      return "lz4";
+    case Codec::zstd:
+      return "zstd";
+    case Codec::filter:
+      return "filter";
+  }
+  return "unknown";
 }
 
 std::string_view describe(CancelReason reason) {
@@ -187,6 +215,8 @@ std::string_view describe(CancelReason reason) {
       return "the transmitter failed internally";
     case CancelReason::mismatch:
       return "what the receiver wrote is not what the transmitter sent";
+    case CancelReason::filter_failed:
+      return "the transmitter's --filter failed";
   }
   return "unknown reason";
 }
@@ -203,6 +233,8 @@ std::string_view describe(AbortCode code) {
       return "the receiver was shut down";
     case AbortCode::mismatch:
       return "frames that contradict each other arrived (the stream was altered)";
+    case AbortCode::filter_failed:
+      return "the receiver's --unfilter failed or did not invert the --filter";
   }
   return "unknown reason";
 }
@@ -230,7 +262,7 @@ std::optional<Control> Control::decode(std::span<const std::byte, kSize> in) {
   if (complete > 1 || get_be<std::uint32_t>(in, 4) != 0) return std::nullopt;
   c.complete = complete == 1;
   const auto code = get_be<std::uint16_t>(in, 2);
-  if (code > static_cast<std::uint16_t>(AbortCode::mismatch)) return std::nullopt;
+  if (code > static_cast<std::uint16_t>(AbortCode::filter_failed)) return std::nullopt;
   c.abort = static_cast<AbortCode>(code);
   c.next_seq = get_be<std::uint64_t>(in, 8);
   c.bytes = get_be<std::uint64_t>(in, 16);

@@ -1,4 +1,4 @@
-// Wire protocol, version 2. Every connection ("leg") starts with a fixed-size Hello from the
+// Wire protocol, version 3. Every connection ("leg") starts with a fixed-size Hello from the
 // transmitter and a HelloReply from the receiver; then the transmitter sends data frames
 // (FrameHeader + payload) and the receiver sends only Control messages (acks, abort).
 // All integers are big-endian at fixed offsets; decode() validates before anything is
@@ -8,6 +8,10 @@
 // wrote (frames, bytes and, with checksums, a digest of the whole stream); the transmitter
 // compares that with what it read and answers with an end frame carrying its own count. Each
 // side exits 0 only when the two counts agree (version 2; version 1 trusted the `last` flag).
+//
+// Version 3: a data frame may be transformed by the sidechain stage (compressed, filtered).
+// Its seq, offset and length still describe the raw stream; the codec, the transformed
+// (wire) length and a checksum of what crossed the wire travel beside them.
 #pragma once
 
 #include <array>
@@ -20,7 +24,7 @@
 
 namespace vmp::wire {
 
-inline constexpr std::uint16_t kVersion = 2;
+inline constexpr std::uint16_t kVersion = 3;
 inline constexpr std::uint32_t kMaxPayload = 16 * 1024 * 1024;  // == knob frame-size maximum
 inline constexpr std::uint32_t kProbeLeg = 0xFFFFFFFF;  // a Hello that only asks "are you there"
 
@@ -28,7 +32,10 @@ using Checkphrase = std::array<std::byte, 4>;
 // Pads (with NUL) or rejects: a checkphrase is at most 4 bytes, as in the original tool.
 std::optional<Checkphrase> make_checkphrase(std::string_view text);
 
-enum class HelloFlag : std::uint16_t { checksums = 1 };
+enum class HelloFlag : std::uint16_t {
+  checksums = 1,
+  filtered = 2,  // frames pass through the transmitter's --filter: the receiver must unfilter
+};
 
 struct Hello {
   static constexpr std::size_t kSize = 32;
@@ -53,6 +60,9 @@ enum class ReplyCode : std::uint16_t {
   busy = 4,  // the receiver serves another session
   malformed = 5,
   checksums_required = 6,  // the receiver was started with `checksum`, the transmitter was not
+  // One end runs a --filter / --unfilter and the other does not: the receiver would write
+  // filtered bytes, or unfilter bytes that were never filtered.
+  filter_mismatch = 7,
 };
 std::string_view describe(ReplyCode code);
 
@@ -88,6 +98,12 @@ struct HelloReply {
 
 enum class FrameFlag : std::uint8_t { last = 1, checksum = 2 };
 
+// How a data frame's payload was transformed on its way to the wire. The receiver undoes the
+// built-in codecs by itself; `filter` frames go through its own --unfilter command (the wire
+// never names a command).
+enum class Codec : std::uint8_t { none = 0, lz4 = 1, zstd = 2, filter = 3 };
+std::string_view describe(Codec codec);  // "none", "lz4", "zstd", "filter"
+
 // Why a transmitter gave up: sent to the receiver in a cancel frame, so that it exits at once
 // (with the transmitter's exit code) instead of waiting out the outage timeout.
 enum class CancelReason : std::uint16_t {
@@ -96,6 +112,7 @@ enum class CancelReason : std::uint16_t {
   interrupted = 2,
   internal = 3,
   mismatch = 4,  // the receiver's count of the stream is not what was sent
+  filter_failed = 5,  // the transmitter's --filter failed (exit status, signal, hang)
 };
 std::string_view describe(CancelReason reason);
 
@@ -108,7 +125,7 @@ enum class FrameKind : std::uint8_t {
 };
 
 struct FrameHeader {
-  static constexpr std::size_t kSize = 32;
+  static constexpr std::size_t kSize = 48;
   FrameKind kind = FrameKind::data;
   CancelReason cancel = CancelReason::none;
   std::uint8_t flags = 0;
@@ -118,12 +135,22 @@ struct FrameHeader {
   // With FrameFlag::checksum: frame_checksum() of the header's other fields and the payload,
   // so a rewritten seq, offset, length or `last` flag is caught like a damaged payload.
   std::uint64_t checksum = 0;
+  // Transformed frames (codec != none): wire_length payload bytes follow the header, and
+  // wire_checksum is XXH3 of the header (wire_checksum zeroed) and those bytes, so damage on
+  // the wire is told apart from a decoder or --unfilter that does not give back the raw
+  // frame. Plain frames: wire_length == length, wire_checksum 0.
+  Codec codec = Codec::none;
+  std::uint32_t wire_length = 0;
+  std::uint64_t wire_checksum = 0;
 
   bool has(FrameFlag f) const { return (flags & static_cast<std::uint8_t>(f)) != 0; }
   static FrameHeader end_of(const StreamCount& count);
   StreamCount end_count() const { return {seq, offset, checksum}; }
   std::array<std::byte, kSize> encode() const;
-  // Rejects unknown types/flags and payloads above max_payload before any allocation.
+  // Bytes of payload that follow this header on the wire.
+  std::uint32_t payload_on_wire() const { return codec == Codec::none ? length : wire_length; }
+  // Rejects unknown types/flags/codecs and payloads (raw or on the wire) above max_payload
+  // before any allocation.
   static std::optional<FrameHeader> decode(std::span<const std::byte, kSize> in,
                                            std::uint32_t max_payload = kMaxPayload);
 };
@@ -135,6 +162,7 @@ enum class AbortCode : std::uint16_t {
   protocol = 2,
   shutdown = 3,
   mismatch = 4,  // frames that contradict each other (offsets, a copy unlike the original)
+  filter_failed = 5,  // the receiver's --unfilter failed or did not give back the raw frame
 };
 std::string_view describe(AbortCode code);
 

@@ -41,6 +41,11 @@ struct Knobs {
   // Relative share of legs per link (index = position of the `tx` target). Empty means
   // equal weights. A weight of 0 keeps the link idle unless every weighted link is down.
   std::vector<double> link_weights;
+  // Sidechain compression of every frame: "none", "lz4" or "zstd:LEVEL" (one of
+  // kCompressChoices for the tuner; any zstd level 1-19 by hand).
+  std::string compress = "none";
+  // Threads that compress (tx) or decompress (rx) frames; 0 = one per core.
+  std::uint32_t sidechain_workers = 0;
 
   bool operator==(const Knobs&) const = default;
 };
@@ -56,6 +61,8 @@ enum class KnobId : unsigned {
   rcvbuf_bytes,
   congestion,
   link_weights,
+  compress,
+  sidechain_workers,
   count_
 };
 using KnobSet = std::bitset<static_cast<std::size_t>(KnobId::count_)>;
@@ -146,6 +153,17 @@ inline constexpr std::array<KnobSpec, static_cast<std::size_t>(KnobId::count_)> 
    "share of legs per link, e.g. 3,1,1", "equal", true, false, nullptr, nullptr, nullptr, nullptr,
    [](const Knobs& k) { return k.link_weights; },
    [](Knobs& k, std::vector<double> v) { k.link_weights = std::move(v); }},
+  {KnobId::compress, "compress", "compress", KnobType::name, {"compress", 0, 0, false}, "",
+   "frame compression: none, lz4, zstd[:LEVEL 1-19], or auto (the tuner, or without it the "
+   "sidechain's own feedback, picks; see README)", "none", true, false, nullptr, nullptr,
+   [](const Knobs& k) { return k.compress; },
+   [](Knobs& k, std::string v) { k.compress = std::move(v); }},
+  {KnobId::sidechain_workers, "sidechain_workers", "sidechain-workers", KnobType::count,
+   {"sidechain-workers", 1, 64, true}, "threads",
+   "threads compressing/filtering (tx) or decoding (rx) frames, 0 = one per core", "", true,
+   true,
+   [](const Knobs& k) -> std::uint64_t { return k.sidechain_workers; },
+   [](Knobs& k, std::uint64_t v) { k.sidechain_workers = static_cast<std::uint32_t>(v); }},
 }};
 // clang-format on
 
@@ -167,6 +185,14 @@ inline constexpr KnobRange kLegsPerLinkRange = knob_spec(KnobId::legs_per_link_m
 inline constexpr KnobRange kFrameRange = knob_spec(KnobId::frame_bytes).range;
 inline constexpr KnobRange kWindowRange = knob_spec(KnobId::window_bytes).range;
 inline constexpr KnobRange kSockBufRange = knob_spec(KnobId::sndbuf_bytes).range;
+
+// The compression ladder the tuner (and --compress auto) climbs, cheapest first: each step
+// shrinks typical data more and costs more CPU per byte.
+inline constexpr std::array<std::string_view, 6> kCompressChoices{"none",   "lz4",    "zstd:1",
+                                                                  "zstd:3", "zstd:6", "zstd:9"};
+
+// "none", "lz4", "zstd:1".."zstd:19" (the values the compress knob may hold).
+bool is_compression(std::string_view text);
 
 // Returns an error message ("window 512 is outside 1048576..4294967296") or nullopt.
 std::optional<std::string> validate(const Knobs& knobs);

@@ -60,6 +60,28 @@ struct LinkStats {
   std::uint64_t connect_failures = 0;
 };
 
+// Frames through the sidechain stage with one codec ("none" counts frames that went raw
+// because compressing did not shrink them).
+struct CodecStats {
+  std::string codec;             // "none", "lz4", "zstd", "filter"
+  std::uint64_t frames = 0;
+  std::uint64_t raw_bytes = 0;   // stream bytes
+  std::uint64_t wire_bytes = 0;  // what they were on the wire
+};
+
+// The sidechain stage (tx: compress or filter; rx: decode), present when it runs.
+struct SidechainStats {
+  std::string setting;  // tx: the compress knob in force or "filter"; rx: "decode"
+  std::uint32_t workers = 0;
+  double busy_seconds = 0;  // time in transforms, summed over workers
+  std::uint64_t depth = 0;  // frames in the stage now
+  std::vector<CodecStats> codecs;
+  std::uint64_t raw_bytes() const;
+  std::uint64_t wire_bytes() const;
+  // raw / wire (1 when nothing passed yet): how much the stage saved on the wire.
+  double ratio() const;
+};
+
 // One tuner generation, published through the core so that metrics never depend on the tuner.
 struct TuningReport {
   std::uint64_t generation = 0;
@@ -97,6 +119,10 @@ struct Stats {
   double source_stall_seconds = 0;
   double network_stall_seconds = 0;
   double sink_stall_seconds = 0;
+  // tx: time stdin's reader waited for the sidechain stage to take a frame (the stage is the
+  // bottleneck); rx: 0.
+  double sidechain_stall_seconds = 0;
+  std::optional<SidechainStats> sidechain;
   std::vector<LegStats> legs;
   std::vector<LinkStats> links;
   Knobs knobs;                              // knobs in force (tx)

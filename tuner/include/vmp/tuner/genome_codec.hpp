@@ -32,6 +32,8 @@ struct SearchBounds {
   // waste experiments there (0 = kernel autotuning is always a choice).
   std::uint32_t min_sockbuf_bytes = 64 * KiB;
   std::uint32_t max_sockbuf_bytes = 32 * MiB;
+  // More sidechain workers than cores only adds contention.
+  std::uint32_t max_sidechain_workers = 16;
 };
 
 enum class GeneKind {
@@ -40,6 +42,7 @@ enum class GeneKind {
   log_bytes,    // frame, window: log scale, rounded to 4 KiB
   sockbuf,      // 0 (kernel autotuning) for the bottom fifth, else log scale
   congestion,   // category index into the kernel's list
+  compress,     // category index into kCompressChoices (ordered: neighbours are similar)
   link_weight,  // relative share of one link, 0..100
 };
 

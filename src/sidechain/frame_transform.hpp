@@ -1,0 +1,39 @@
+// What the sidechain stage does to one frame: compress or filter it on the transmitter, undo
+// that on the receiver. Runs on a worker thread (see WorkerPool); pure apart from the codec
+// contexts and the filter processes it starts.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+
+#include "sidechain/frame_codec.hpp"
+#include "tx/out_frame.hpp"
+
+namespace vmp::sidechain {
+
+// A filter command that neither reads nor writes for this long is taken to hang.
+inline constexpr std::chrono::seconds kFilterStallTimeout{60};
+
+// Transmitter: the frame leaves with codec, wire_length and wire_checksum set and its payload
+// replaced by what goes on the wire, or unchanged (raw) when compression would not shrink it.
+// A filter's output always goes (it may be an encryption; never skip it). Returns the error
+// line of a failed filter.
+std::optional<std::string> encode_frame(FrameCodec& codec, const Compression& compression,
+                                        const std::string& filter, OutFrame& frame,
+                                        BufferPool& pool);
+
+// Receiver: the raw payload of a transformed frame whose wire checksum was verified.
+struct DecodeError {
+  // A built-in codec that fails is a damaged or forged frame: its leg is dropped and the
+  // frame comes again. An --unfilter that fails cannot get better by resending: fatal.
+  bool fatal = false;
+  std::string text;
+};
+std::variant<Buffer, DecodeError> decode_frame(FrameCodec& codec, const std::string& unfilter,
+                                               const wire::FrameHeader& header,
+                                               std::span<const std::byte> wire, BufferPool& pool);
+
+}  // namespace vmp::sidechain

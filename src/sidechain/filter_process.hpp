@@ -1,0 +1,54 @@
+// One chunk of bytes through an external filter program: `/bin/sh -c command` gets the chunk on
+// its stdin and whatever it writes to stdout is the result (e.g. `gzip -1` on the transmitter,
+// `gzip -dc` on the receiver). Each call starts a fresh process, so a frame's filtering depends
+// on nothing but the frame.
+//
+// Made for a pool of worker threads: calls may run concurrently from any number of threads. It
+// keeps no global state and installs no signal handler. What it does require of the program:
+//  - SIGCHLD must not be ignored (SIG_IGN would reap the child before we can read its status),
+//    and nothing else may reap children it did not start (waitpid(-1, ...)).
+//  - SIGPIPE may be handled any way; the calling thread blocks it for the duration of the call
+//    (see run_filter in the .cpp).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace vmp::sidechain {
+
+struct FilterLimits {
+  // More output than this is an error: a corrupt or hostile frame must not make `gzip -dc`
+  // (a decompression bomb) fill the receiver's memory.
+  std::size_t max_output;
+  // Neither a byte written to the filter nor a byte read from it (stdout or stderr) for this
+  // long: the filter is killed and the call fails. Must be positive.
+  std::chrono::milliseconds stall_timeout;
+};
+
+struct FilterResult {
+  bool ok = false;                // exited with status 0 within the limits
+  std::vector<std::byte> output;  // its stdout (when !ok, whatever had been read)
+  // When !ok, one line for the user, naming the command, e.g.
+  //   filter 'gzip -dc' exited with status 1: gzip: stdin: not in gzip format
+  //   filter 'x' was killed by signal 11 (SIGSEGV)
+  //   filter 'x' made no progress for 10 s
+  //   filter 'x' wrote more than 1048576 bytes
+  //   filter 'x' could not be started: No such file or directory
+  std::string error;
+  // The first non-blank line of its stderr (trimmed to about 200 characters), also when ok, so
+  // that a filter's warning can be logged.
+  std::string diagnostic;
+};
+
+// Runs `/bin/sh -c command` with `input` on its stdin (closed once all of it is written) and
+// collects its stdout and stderr. Returns only after the process is gone: it runs in its own
+// process group, which is sent SIGKILL before the filter is reaped (at once on failure, after it
+// exited otherwise), so nothing it started outlives the call. A filter that exits without
+// reading all its input (`head -c 10`) is judged by its exit status alone.
+FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
+                        const FilterLimits& limits);
+
+}  // namespace vmp::sidechain

@@ -149,7 +149,9 @@ cxxopts::Options make_options() {
     ("filter", "tx: pass every frame through `sh -c CMD` (e.g. 'gzip -1'), in parallel; "
      "needs --unfilter on rx", cxxopts::value<std::string>(), "CMD")
     ("unfilter", "rx: undo the transmitter's --filter with `sh -c CMD` (e.g. 'gzip -dc')",
-     cxxopts::value<std::string>(), "CMD");
+     cxxopts::value<std::string>(), "CMD")
+    ("filter-timeout", "a --filter/--unfilter that reads and writes nothing this long hangs: "
+     "the transfer fails (exit 9), seconds [60]", cxxopts::value<std::uint32_t>(), "S");
   // clang-format on
   add_knob_options(o);
   // clang-format off
@@ -256,6 +258,15 @@ std::optional<std::string> expected_size(const cxxopts::ParseResult& r,
   return std::nullopt;
 }
 
+std::optional<std::string> filter_timeout(const cxxopts::ParseResult& r,
+                                          sidechain::FilterCommand& filter) {
+  if (!r.count("filter-timeout")) return std::nullopt;
+  const auto s = r["filter-timeout"].as<std::uint32_t>();
+  if (auto e = in_range("filter-timeout", s, 1, 86400)) return e;
+  filter.stall_timeout = std::chrono::seconds(s);
+  return std::nullopt;
+}
+
 // --compress and --filter. Compression is opt-in (it gives up the zero-copy paths): unless
 // the user says `auto`, the tuner leaves the codec alone, and without a sidechain it leaves
 // the workers alone too.
@@ -267,9 +278,10 @@ std::optional<std::string> sidechain_options(const cxxopts::ParseResult& r, Conf
   } else if (k.compress == "zstd") {
     k.compress = "zstd:3";  // zstd's own default level
   }
+  if (auto e = filter_timeout(r, c.tx.filter)) return e;
   if (r.count("filter")) {
-    c.tx.filter = r["filter"].as<std::string>();
-    if (c.tx.filter.empty()) return "--filter needs a command";
+    c.tx.filter.command = r["filter"].as<std::string>();
+    if (c.tx.filter.command.empty()) return "--filter needs a command";
     if (k.compress != "none" || c.tx.compress_auto)
       return "--filter and --compress: choose one (compress inside the filter, e.g. 'zstd -1')";
     // The raw frame's checksum travels with it, so an --unfilter that does not invert the
@@ -277,7 +289,7 @@ std::optional<std::string> sidechain_options(const cxxopts::ParseResult& r, Conf
     c.tx.checksums = true;
   }
   if (!c.tx.compress_auto) set(c.pinned, KnobId::compress);
-  if (!c.tx.compress_auto && c.tx.filter.empty() && k.compress == "none")
+  if (!c.tx.compress_auto && c.tx.filter.command.empty() && k.compress == "none")
     set(c.pinned, KnobId::sidechain_workers);
   return std::nullopt;
 }
@@ -333,9 +345,10 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
     c.rx.rcvbuf_bytes = rx_knobs.rcvbuf_bytes;
     c.rx.sidechain_workers = rx_knobs.sidechain_workers;
     if (r.count("unfilter")) {
-      c.rx.unfilter = r["unfilter"].as<std::string>();
-      if (c.rx.unfilter.empty()) return UsageError{"--unfilter needs a command"};
+      c.rx.unfilter.command = r["unfilter"].as<std::string>();
+      if (c.rx.unfilter.command.empty()) return UsageError{"--unfilter needs a command"};
     }
+    if (auto e = filter_timeout(r, c.rx.unfilter)) return UsageError{*e};
     if (r.count("outage-timeout"))
       c.rx.max_outage = std::chrono::seconds(r["outage-timeout"].as<std::uint32_t>());
     if (auto e = expected_size(r, c.rx.expect_bytes)) return UsageError{*e};

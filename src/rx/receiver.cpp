@@ -244,9 +244,9 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
   }
   if (hello->checkphrase != cfg_.checkphrase)
     co_return co_await refuse(wire::ReplyCode::bad_checkphrase, "wrong checkphrase");
-  if (hello->has(wire::HelloFlag::filtered) != !cfg_.unfilter.empty()) {
+  if (hello->has(wire::HelloFlag::filtered) != !cfg_.unfilter.command.empty()) {
     co_return co_await refuse(wire::ReplyCode::filter_mismatch,
-                              cfg_.unfilter.empty()
+                              cfg_.unfilter.command.empty()
                                   ? "the transmitter filters frames and this receiver has no --unfilter"
                                   : "the transmitter does not filter and this receiver has --unfilter");
   }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "sidechain/frame_transform.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -40,7 +42,7 @@ struct RxConfig {
   std::optional<std::uint64_t> expect_bytes;
   // --unfilter CMD: undoes the transmitter's --filter, frame by frame. The receiver runs only
   // this; the wire never names a command.
-  std::string unfilter;
+  sidechain::FilterCommand unfilter;
   std::uint32_t sidechain_workers = 0;  // threads decoding frames; 0 = one per core
 };
 

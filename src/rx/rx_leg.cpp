@@ -167,7 +167,7 @@ asio::awaitable<void> RxLeg::read_loop() {
         // The wire checksum held, so the bytes arrived as sent: the unfilter changed them.
         if (header->codec == wire::Codec::filter) {
           const auto why = "frame " + std::to_string(header->seq) + ": --unfilter '" +
-                           rx_.cfg_.unfilter +
+                           rx_.cfg_.unfilter.command +
                            "' did not give back the frame the transmitter filtered (checksum " +
                            "mismatch): it does not invert the --filter";
           rx_.on_unfilter_failed(why);

@@ -17,12 +17,12 @@ Buffer copy_to_buffer(const std::vector<std::byte>& bytes, BufferPool& pool) {
 }  // namespace
 
 std::optional<std::string> encode_frame(FrameCodec& codec, const Compression& compression,
-                                        const std::string& filter, OutFrame& frame,
+                                        const FilterCommand& filter, OutFrame& frame,
                                         BufferPool& pool) {
   auto& h = frame.header;
   const std::span<const std::byte> raw(frame.payload.data(), h.length);
-  if (!filter.empty()) {
-    auto result = run_filter(filter, raw, {wire::kMaxPayload, kFilterStallTimeout});
+  if (!filter.command.empty()) {
+    auto result = run_filter(filter.command, raw, {wire::kMaxPayload, filter.stall_timeout});
     if (!result.ok) return "frame " + std::to_string(h.seq) + ": " + result.error;
     h.codec = wire::Codec::filter;
     h.wire_length = static_cast<std::uint32_t>(result.output.size());
@@ -39,7 +39,7 @@ std::optional<std::string> encode_frame(FrameCodec& codec, const Compression& co
   return std::nullopt;
 }
 
-std::variant<Buffer, DecodeError> decode_frame(FrameCodec& codec, const std::string& unfilter,
+std::variant<Buffer, DecodeError> decode_frame(FrameCodec& codec, const FilterCommand& unfilter,
                                                const wire::FrameHeader& header,
                                                std::span<const std::byte> wire, BufferPool& pool) {
   const auto name = "frame " + std::to_string(header.seq) + ": ";
@@ -50,12 +50,14 @@ std::variant<Buffer, DecodeError> decode_frame(FrameCodec& codec, const std::str
   }
   // The handshake refuses a filtering transmitter when we have no --unfilter; a frame that
   // says `filter` anyway is a forgery.
-  if (unfilter.empty()) return DecodeError{false, name + "filtered, and this receiver has no --unfilter"};
+  if (unfilter.command.empty())
+    return DecodeError{false, name + "filtered, and this receiver has no --unfilter"};
   // One byte more than the frame may hold, so that too much output is told apart from exact.
-  auto result = run_filter(unfilter, wire, {std::size_t{header.length} + 1, kFilterStallTimeout});
+  auto result =
+      run_filter(unfilter.command, wire, {std::size_t{header.length} + 1, unfilter.stall_timeout});
   if (!result.ok) return DecodeError{true, name + result.error};
   if (result.output.size() != header.length)
-    return DecodeError{true, name + "--unfilter '" + unfilter + "' gave back " +
+    return DecodeError{true, name + "--unfilter '" + unfilter.command + "' gave back " +
                                  std::to_string(result.output.size()) + " bytes, not the " +
                                  std::to_string(header.length) +
                                  " the transmitter filtered: it does not invert the --filter"};

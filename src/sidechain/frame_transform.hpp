@@ -14,15 +14,19 @@
 
 namespace vmp::sidechain {
 
-// A filter command that neither reads nor writes for this long is taken to hang.
-inline constexpr std::chrono::seconds kFilterStallTimeout{60};
+// An external program of --filter / --unfilter (run as `sh -c command`). One that neither
+// reads nor writes for stall_timeout (--filter-timeout) is taken to hang.
+struct FilterCommand {
+  std::string command;  // empty: none
+  std::chrono::milliseconds stall_timeout{std::chrono::seconds(60)};
+};
 
 // Transmitter: the frame leaves with codec, wire_length and wire_checksum set and its payload
 // replaced by what goes on the wire, or unchanged (raw) when compression would not shrink it.
 // A filter's output always goes (it may be an encryption; never skip it). Returns the error
 // line of a failed filter.
 std::optional<std::string> encode_frame(FrameCodec& codec, const Compression& compression,
-                                        const std::string& filter, OutFrame& frame,
+                                        const FilterCommand& filter, OutFrame& frame,
                                         BufferPool& pool);
 
 // Receiver: the raw payload of a transformed frame whose wire checksum was verified.
@@ -32,7 +36,7 @@ struct DecodeError {
   bool fatal = false;
   std::string text;
 };
-std::variant<Buffer, DecodeError> decode_frame(FrameCodec& codec, const std::string& unfilter,
+std::variant<Buffer, DecodeError> decode_frame(FrameCodec& codec, const FilterCommand& unfilter,
                                                const wire::FrameHeader& header,
                                                std::span<const std::byte> wire, BufferPool& pool);
 

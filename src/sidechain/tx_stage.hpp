@@ -19,6 +19,7 @@
 
 #include "sidechain/codec_tally.hpp"
 #include "sidechain/frame_codec.hpp"
+#include "sidechain/frame_transform.hpp"
 #include "sidechain/worker_pool.hpp"
 #include "tx/out_frame.hpp"
 
@@ -29,7 +30,7 @@ class TxStage {
   struct Options {
     std::uint32_t threads = 1;                    // the pool's size
     std::function<std::uint32_t()> workers_now;  // the knob: at most this many at once
-    std::string filter;  // --filter command, or empty
+    FilterCommand filter;  // --filter, or none
     // Read for every frame: --compress (or what `auto` chose last).
     std::function<Compression()> compression;
     std::function<void(std::shared_ptr<OutFrame>)> emit;  // in sequence order

@@ -110,7 +110,7 @@ ExitCode Transmitter::run(int in_fd) {
 }
 
 void Transmitter::start_sidechain() {
-  if (cfg_.filter.empty() && knobs_.compress == "none" && !cfg_.compress_auto) return;
+  if (cfg_.filter.command.empty() && knobs_.compress == "none" && !cfg_.compress_auto) return;
   sidechain::TxStage::Options opts;
   const auto cores = std::max(1U, std::thread::hardware_concurrency());
   opts.threads = std::max(cores, knobs_.sidechain_workers);
@@ -292,7 +292,7 @@ bool Transmitter::slot_wanted(std::uint32_t slot) const {
 wire::Hello Transmitter::hello_for(std::uint32_t leg) const {
   wire::Hello h;
   if (cfg_.checksums) h.flags |= static_cast<std::uint16_t>(wire::HelloFlag::checksums);
-  if (!cfg_.filter.empty()) h.flags |= static_cast<std::uint16_t>(wire::HelloFlag::filtered);
+  if (!cfg_.filter.command.empty()) h.flags |= static_cast<std::uint16_t>(wire::HelloFlag::filtered);
   h.checkphrase = cfg_.checkphrase;
   h.session = session_;
   h.leg = leg;
@@ -556,7 +556,7 @@ Stats Transmitter::snapshot() const {
   s.knobs = knobs_;
   if (stage_) {
     SidechainStats sc;
-    sc.setting = cfg_.filter.empty() ? knobs_.compress : "filter";
+    sc.setting = cfg_.filter.command.empty() ? knobs_.compress : "filter";
     sc.workers = stage_->workers();
     sc.busy_seconds = stage_->busy_seconds();
     sc.depth = stage_->held();

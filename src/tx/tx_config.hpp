@@ -1,6 +1,8 @@
 // Everything the transmitter needs from the command line.
 #pragma once
 
+#include "sidechain/frame_transform.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -28,8 +30,9 @@ struct TxConfig {
   // --compress auto: the compress knob is not the user's; without the tuner the sidechain's
   // own feedback (see sidechain/compress_feedback.hpp) moves it.
   bool compress_auto = false;
-  // --filter CMD: every frame goes through `sh -c CMD` (and the receiver's --unfilter).
-  std::string filter;
+  // --filter CMD: every frame goes through `sh -c CMD` (and the receiver's --unfilter);
+  // --filter-timeout bounds how long it may make no progress.
+  sidechain::FilterCommand filter;
 };
 
 }  // namespace vmp

@@ -47,7 +47,9 @@ bool same(const HelloReply& a, const HelloReply& b) {
 
 bool same(const FrameHeader& a, const FrameHeader& b) {
   return a.kind == b.kind && a.cancel == b.cancel && a.flags == b.flags && a.length == b.length &&
-         a.seq == b.seq && a.offset == b.offset && a.checksum == b.checksum;
+         a.seq == b.seq && a.offset == b.offset && a.checksum == b.checksum &&
+         a.codec == b.codec && a.payload_on_wire() == b.payload_on_wire() &&
+         a.wire_checksum == b.wire_checksum;
 }
 
 bool same(const Control& a, const Control& b) {
@@ -83,7 +85,10 @@ void frame_header(const std::uint8_t* data, std::size_t size, std::uint32_t max_
   const auto h = FrameHeader::decode(in, max_payload);
   if (!h) return;
   require(h->kind == FrameKind::data || h->kind == FrameKind::cancel || h->kind == FrameKind::end);
-  if (h->kind == FrameKind::data) require(h->length <= max_payload);
+  if (h->kind == FrameKind::data) {
+    require(h->length <= max_payload && h->payload_on_wire() <= max_payload);
+    require(!describe(h->codec).empty());
+  }
   if (h->kind == FrameKind::cancel) require(h->cancel != CancelReason::none);
   require(!describe(h->cancel).empty());
   const auto out = h->encode();
@@ -122,9 +127,17 @@ void checksum(const std::uint8_t* data, std::size_t size) {
   FrameHeader other = h;
   other.checksum = ~h.checksum;
   require(frame_checksum(other, payload) == sum);
-  // It is XXH3-64 of the encoded header (checksum zeroed) and the payload, in one piece.
+  // It is the raw frame's: the sidechain's fields do not change it.
+  FrameHeader transformed = h;
+  transformed.codec = Codec::zstd;
+  transformed.wire_length = 1;
+  transformed.wire_checksum = ~h.wire_checksum;
+  require(frame_checksum(transformed, payload) == sum);
+  // It is XXH3-64 of the encoded plain header (checksum zeroed) and the payload, in one piece.
   FrameHeader zeroed = h;
   zeroed.checksum = 0;
+  zeroed.codec = Codec::none;
+  zeroed.wire_checksum = 0;
   const auto head = zeroed.encode();
   std::vector<std::byte> whole(head.begin(), head.end());
   whole.insert(whole.end(), payload.begin(), payload.end());

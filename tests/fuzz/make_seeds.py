@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of the fuzz targets: tests/fuzz/corpus/<target>/<name>.
 
-The seeds follow the wire format of src/wire/protocol.hpp (version 2, big-endian, fixed
+The seeds follow the wire format of src/wire/protocol.hpp (version 3, big-endian, fixed
 offsets); regenerate them after a change of the format:
 
     python3 tests/fuzz/make_seeds.py
@@ -18,7 +18,7 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
 
-VERSION = 2
+VERSION = 3
 SESSION = 0x0123456789ABCDEF
 CHECKPHRASE = b"yoda"
 FLAG_LAST = 1
@@ -35,8 +35,11 @@ def hello_reply(code=0, next_seq=0, receiver_id=0x1234, window=256 << 10, nbytes
                                  digest)
 
 
-def data_header(seq, offset, length, flags=0, checksum=0):
-    return struct.pack(">BBHIQQQ", ord("D"), flags, 0, length, seq, offset, checksum)
+def data_header(seq, offset, length, flags=0, checksum=0, codec=0, wire_length=None, wire_checksum=0):
+    if wire_length is None:
+        wire_length = length
+    return struct.pack(">BBHIQQQB3xIQ", ord("D"), flags, 0, length, seq, offset, checksum, codec,
+                       wire_length, wire_checksum)
 
 
 def frame(seq, offset, payload, flags=0):
@@ -44,11 +47,11 @@ def frame(seq, offset, payload, flags=0):
 
 
 def cancel(reason=1):
-    return struct.pack(">BBH28x", ord("C"), 0, reason)
+    return struct.pack(">BBH44x", ord("C"), 0, reason)
 
 
 def end(frames, nbytes, digest=0):
-    return struct.pack(">B7xQQQ", ord("E"), frames, nbytes, digest)
+    return struct.pack(">B7xQQQ16x", ord("E"), frames, nbytes, digest)
 
 
 def control(kind="A", complete=0, abort=0, next_seq=0, nbytes=0, digest=0):
@@ -83,6 +86,7 @@ def wire_seeds():
         "data_header_last_checksum": data_header(5, 4096, 100, FLAG_LAST | FLAG_CHECKSUM, 42),
         # bytes 48..51 choose FrameHeader::decode's payload limit (here 64)
         "data_header_limit": data_header(1, 16, 100).ljust(48, b"\0") + struct.pack(">I", 64),
+        "data_header_zstd": data_header(2, 0, 4096, codec=2, wire_length=40, wire_checksum=7),
         "cancel": cancel(2),
         "end": end(3, 300, 0x77),
         "control_ack": control(next_seq=2, nbytes=200),

@@ -399,7 +399,7 @@ expect_clean_error() {
 }
 
 # ---------------------------------------------------------------------------------------
-# Handshakes crafted by hand (wire protocol 2, see src/wire/protocol.hpp): 32-byte Hello =
+# Handshakes crafted by hand (wire protocol 3, see src/wire/protocol.hpp): 32-byte Hello =
 # "VMPD", u16 version, u16 flags, 4-byte checkphrase, u64 session, u32 leg, u32 outage
 # timeout, u32 reserved; all big-endian.
 

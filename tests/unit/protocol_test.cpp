@@ -24,7 +24,7 @@ TEST(Protocol, HelloRoundTripsAndIsBigEndian) {
   const auto bytes = h.encode();
   EXPECT_EQ(bytes[0], std::byte{'V'});
   EXPECT_EQ(bytes[3], std::byte{'D'});
-  EXPECT_EQ(bytes[5], std::byte{2});  // version 2, big-endian
+  EXPECT_EQ(bytes[5], std::byte{3});  // version 3, big-endian
   EXPECT_EQ(bytes[12], std::byte{0x01});
   EXPECT_EQ(bytes[19], std::byte{0x08});
   auto back = Hello::decode(view(bytes));
@@ -72,6 +72,35 @@ TEST(Protocol, FrameHeaderRoundTrips) {
   EXPECT_EQ(back->offset, 5ULL << 33);
   EXPECT_EQ(back->checksum, h.checksum);
   EXPECT_TRUE(back->has(FrameFlag::last));
+}
+
+TEST(Protocol, TransformedFrameCarriesCodecWireLengthAndWireChecksum) {
+  FrameHeader h;
+  h.length = 1000;
+  h.seq = 7;
+  h.codec = Codec::zstd;
+  h.wire_length = 120;
+  h.wire_checksum = 0x0102030405060708ULL;
+  auto back = FrameHeader::decode(view(h.encode()));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->codec, Codec::zstd);
+  EXPECT_EQ(back->length, 1000u);
+  EXPECT_EQ(back->wire_length, 120u);
+  EXPECT_EQ(back->payload_on_wire(), 120u);
+  EXPECT_EQ(back->wire_checksum, h.wire_checksum);
+  // A plain frame has as many bytes on the wire as in the stream, and no wire checksum.
+  FrameHeader plain;
+  plain.length = 1000;
+  EXPECT_EQ(FrameHeader::decode(view(plain.encode()))->payload_on_wire(), 1000u);
+  auto bytes = plain.encode();
+  bytes[39] = std::byte{1};  // wire length != length
+  EXPECT_FALSE(FrameHeader::decode(view(bytes)));
+  bytes = h.encode();
+  bytes[32] = std::byte{9};  // unknown codec
+  EXPECT_FALSE(FrameHeader::decode(view(bytes)));
+  // The wire length is bounded like the raw length, before anything is allocated.
+  h.wire_length = kMaxPayload + 1;
+  EXPECT_FALSE(FrameHeader::decode(view(h.encode())));
 }
 
 TEST(Protocol, OversizeFrameIsRejectedBeforeAllocation) {
@@ -126,9 +155,9 @@ TEST(Protocol, RandomBytesNeverCrashDecoders) {
     std::array<std::byte, 32> buf{};
     for (auto& b : buf) b = static_cast<std::byte>(rng());
     (void)Hello::decode(view(buf));
-    (void)FrameHeader::decode(view(buf));
     std::array<std::byte, 48> wide{};
     for (auto& b : wide) b = static_cast<std::byte>(rng());
+    (void)FrameHeader::decode(view(wide));
     (void)HelloReply::decode(view(wide));
     (void)Control::decode(view(buf));
   }
@@ -193,8 +222,33 @@ TEST(Protocol, FrameChecksumCoversTheHeader) {
   auto with_sum = h;
   with_sum.checksum = 12345;  // the checksum field itself is not covered
   EXPECT_EQ(frame_checksum(with_sum, payload), sum);
+  auto transformed = h;  // the checksum is of the raw frame, whatever the sidechain did
+  transformed.codec = Codec::lz4;
+  transformed.wire_length = 10;
+  transformed.wire_checksum = 99;
+  EXPECT_EQ(frame_checksum(transformed, payload), sum);
   payload[3] = std::byte{8};
   EXPECT_NE(frame_checksum(h, payload), sum);
+}
+
+TEST(Protocol, WireChecksumCoversEveryHeaderFieldAndTheWireBytes) {
+  std::array<std::byte, 10> wire{};
+  FrameHeader h;
+  h.length = 100;
+  h.codec = Codec::zstd;
+  h.wire_length = 10;
+  const auto sum = wire_checksum(h, wire);
+  auto other = h;
+  other.codec = Codec::lz4;
+  EXPECT_NE(wire_checksum(other, wire), sum);
+  other = h;
+  other.checksum = 1;
+  EXPECT_NE(wire_checksum(other, wire), sum);
+  other = h;
+  other.wire_checksum = 5;  // itself excepted
+  EXPECT_EQ(wire_checksum(other, wire), sum);
+  wire[0] = std::byte{1};
+  EXPECT_NE(wire_checksum(h, wire), sum);
 }
 
 TEST(Protocol, StreamDigestDependsOnOrder) {

@@ -83,7 +83,7 @@ GenomeCodec::GenomeCodec(Knobs base, KnobSet pinned, std::size_t link_count,
         genes_.push_back({spec.id, GeneKind::congestion, 0, 0, 0});
         continue;
       case KnobId::compress:
-        genes_.push_back({spec.id, GeneKind::compress, 0, 0, 0});
+        if (bounds.compression) genes_.push_back({spec.id, GeneKind::compress, 0, 0, 0});
         continue;
       default:
         break;
@@ -91,9 +91,6 @@ GenomeCodec::GenomeCodec(Knobs base, KnobSet pinned, std::size_t link_count,
     double lo = static_cast<double>(spec.range.min);
     double hi = static_cast<double>(spec.range.max);
     switch (spec.id) {
-      case KnobId::sidechain_workers:
-        hi = std::clamp<double>(bounds.max_sidechain_workers, lo, hi);
-        break;
       case KnobId::legs:
         // Without a share gene the per-link cap is fixed, and legs beyond it would never run.
         if (!share_gene) {

@@ -7,6 +7,18 @@
 namespace vmp::tuner {
 namespace {
 
+// Raw bytes per wire byte of what the sidechain produced between two snapshots (1 without
+// one; its lifetime ratio until it has produced something new).
+double stage_ratio(const Stats& from, const Stats& to) {
+  if (!to.sidechain) return 1.0;
+  const auto raw0 = from.sidechain ? from.sidechain->raw_bytes() : 0;
+  const auto wire0 = from.sidechain ? from.sidechain->wire_bytes() : 0;
+  const auto raw = to.sidechain->raw_bytes() - raw0;
+  const auto wire = to.sidechain->wire_bytes() - wire0;
+  if (wire == 0) return to.sidechain->ratio();
+  return static_cast<double>(raw) / static_cast<double>(wire);
+}
+
 struct Point {
   double elapsed;
   double bytes;
@@ -113,9 +125,15 @@ MeterResult GoodputMeter::measure(const MeterPlan& plan, std::stop_token stop) {
   // TCP acknowledges a resent frame twice (or once more after a lost leg threw the first copy
   // away): the resent bytes are not goodput. They are counted when sent, a little before TCP
   // acknowledges them, so the difference can dip for a moment after a burst of resends.
-  auto value = [this](const Stats& s) {
-    if (!tcp_) return static_cast<double>(s.bytes_out);
+  // With a sidechain TCP acknowledges compressed bytes, and the user gets the raw ones: what
+  // the network delivered during the measurement counts at the ratio the stage achieved for
+  // the frames it produced meanwhile (so a codec that shrinks the data more is credited).
+  auto wire_value = [](const Stats& s) {
     return static_cast<double>(s.tcp_acked_bytes) - static_cast<double>(s.resent_bytes);
+  };
+  auto value = [this, &first, &wire_value](const Stats& s) {
+    if (!tcp_) return static_cast<double>(s.bytes_out);
+    return wire_value(first) + (wire_value(s) - wire_value(first)) * stage_ratio(first, s);
   };
   bool by_tcp = tcp_;
   Steps steps({first.elapsed_seconds, value(first)});

@@ -45,6 +45,10 @@ Knobs knobs_from_json(const nlohmann::json& j) {
   Knobs k;
   for (const auto& spec : kKnobTable) {
     const std::string key(spec.key);
+    // The sidechain's knobs came after profile format 1: a profile saved before them lacks
+    // them and keeps their defaults. Any other missing knob is a damaged file.
+    const bool newer = spec.id == KnobId::compress || spec.id == KnobId::sidechain_workers;
+    if (newer && !j.contains(key)) continue;
     switch (spec.type) {
       case KnobType::count:
       case KnobType::bytes:

@@ -6,6 +6,7 @@ that carries it), like a bug or an attacker on the path would.
 usage: mangle_proxy.py LISTEN_PORT RX_PORT MODE FRAME
   MODE last: set the `last` flag of data frame FRAME (by seq)
        seq:  give data frame FRAME the sequence number FRAME + 3
+       flip: flip one bit in the middle of data frame FRAME's payload (compressed or not)
 Runs until killed; prints "mangled frame N" on stderr when it did.
 """
 import socket
@@ -42,15 +43,19 @@ def serve(client):
         upstream.sendall(wire.read_exact(client, wire.HELLO.size))
         while True:
             raw = wire.read_exact(client, wire.HEADER.size)
-            kind, flags, zero, length, seq, offset, checksum = wire.HEADER.unpack(raw)
-            payload = wire.read_exact(client, length) if kind == ord("D") else b""
+            fields = list(wire.HEADER.unpack(raw))
+            kind, flags, seq = fields[0], fields[1], fields[4]
+            payload = wire.read_exact(client, wire.payload_on_wire(fields))
             if kind == ord("D") and seq == target and not done.is_set():
                 done.set()
                 if mode == "last":
-                    flags |= wire.FLAG_LAST
+                    fields[1] = flags | wire.FLAG_LAST
                 elif mode == "seq":
-                    seq += 3
-                raw = wire.HEADER.pack(kind, flags, zero, length, seq, offset, checksum)
+                    fields[4] = seq + 3
+                elif mode == "flip" and payload:
+                    middle = len(payload) // 2
+                    payload = payload[:middle] + bytes([payload[middle] ^ 0x10]) + payload[middle + 1:]
+                raw = wire.HEADER.pack(*fields)
                 print("mangled frame %d" % target, file=sys.stderr, flush=True)
             upstream.sendall(raw + payload)
     except (EOFError, OSError):

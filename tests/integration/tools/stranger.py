@@ -27,7 +27,7 @@ if mode == "far-ahead":
         try:
             s.sendall(wire.hello(random.getrandbits(64), leg=i))
             wire.read_exact(s, wire.REPLY.size)
-            s.sendall(wire.HEADER.pack(ord("D"), 0, 0, 16 << 20, (1 << 40) + i, 0, 0))
+            s.sendall(wire.data_header(16 << 20, (1 << 40) + i))
             chunk = b"\0" * (1 << 20)
             for _ in range(16):
                 s.sendall(chunk)

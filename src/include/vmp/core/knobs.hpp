@@ -160,8 +160,10 @@ inline constexpr std::array<KnobSpec, static_cast<std::size_t>(KnobId::count_)> 
    [](Knobs& k, std::string v) { k.compress = std::move(v); }},
   {KnobId::sidechain_workers, "sidechain_workers", "sidechain-workers", KnobType::count,
    {"sidechain-workers", 1, 64, true}, "threads",
-   "threads compressing/filtering (tx) or decoding (rx) frames, 0 = one per core", "", true,
-   true,
+   "threads compressing/filtering (tx) or decoding (rx) frames, 0 = one per core", "",
+   // Not a gene: the CPU a byte costs depends on the codec and level (which are genes), not
+   // on how many threads share the work; fewer threads could only make the stage slower.
+   false, true,
    [](const Knobs& k) -> std::uint64_t { return k.sidechain_workers; },
    [](Knobs& k, std::uint64_t v) { k.sidechain_workers = static_cast<std::uint32_t>(v); }},
 }};

@@ -32,8 +32,9 @@ struct SearchBounds {
   // waste experiments there (0 = kernel autotuning is always a choice).
   std::uint32_t min_sockbuf_bytes = 64 * KiB;
   std::uint32_t max_sockbuf_bytes = 32 * MiB;
-  // More sidechain workers than cores only adds contention.
-  std::uint32_t max_sidechain_workers = 16;
+  // The compress knob is a gene only when the user left it to us (--compress auto): it
+  // costs the transfer its zero-copy paths, so it is never switched on behind the user's back.
+  bool compression = false;
 };
 
 enum class GeneKind {

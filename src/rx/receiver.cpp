@@ -406,6 +406,17 @@ void Receiver::on_writer_progress(const SinkWriter::Progress& p) {
 }
 
 void Receiver::on_cancel(wire::CancelReason reason) {
+  {
+    // We gave up first (and told the transmitter): its cancel is the answer to our abort,
+    // and our own reason is the one to report.
+    std::unique_lock lock(mutex_);
+    if (abort_) {
+      auto ours = *abort_;
+      lock.unlock();
+      finish(ours.exit, ours.message);
+      return;
+    }
+  }
   // Exit as the transmitter does, so both ends of a pipeline report the same failure.
   const ExitCode code = reason == wire::CancelReason::source_failed ? ExitCode::source
                         : reason == wire::CancelReason::interrupted ? ExitCode::interrupted

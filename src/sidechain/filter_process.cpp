@@ -230,12 +230,26 @@ bool set_nonblocking(const UniqueFd& fd, int& err) {
   return true;
 }
 
+// The command as error lines quote it: on one line (a newline shows as \n), and not so long
+// that the reason after it is lost.
+std::string quoted(const std::string& command) {
+  std::string out;
+  for (char c : command) {
+    if (out.size() >= 80) {
+      out += "...";
+      break;
+    }
+    out += c == '\n' ? std::string("\\n") : std::string(1, c);
+  }
+  return "'" + out + "'";
+}
+
 }  // namespace
 
 FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
                         const FilterLimits& limits) {
   FilterResult result;
-  const std::string name = "filter '" + command + "'";
+  const std::string name = "filter " + quoted(command);
   auto fail = [&](std::string why) {
     result.ok = false;
     result.error = name + " " + std::move(why);

@@ -393,6 +393,7 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
     c.tx.connect_timeout = std::chrono::seconds(s);
   }
   c.tune = r.count("no-tune") == 0;
+  c.tx.compress_feedback = c.tx.compress_auto && !c.tune;
   if (r.count("tune-seed")) c.tune_seed = r["tune-seed"].as<std::uint64_t>();
   if (r.count("tune-log")) c.tune_log = r["tune-log"].as<std::string>();
   if (r.count("tune-profile")) c.tune_profile = r["tune-profile"].as<std::string>();

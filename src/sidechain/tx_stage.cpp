@@ -14,6 +14,9 @@ TxStage::TxStage(Options opts, BufferPool& pool)
       workers_(opts_.threads, pool) {}
 
 bool TxStage::submit(std::shared_ptr<OutFrame> frame) {
+  // Read before our lock: the knob's owner takes its own lock, and holds it while it reads
+  // our counters (snapshots); taking them in the other order here could deadlock.
+  const std::size_t active = std::max<std::uint32_t>(1, opts_.workers_now());
   {
     std::unique_lock lock(mutex_);
     if (first_) {
@@ -21,7 +24,6 @@ bool TxStage::submit(std::shared_ptr<OutFrame> frame) {
       first_ = false;
     }
     const auto start = std::chrono::steady_clock::now();
-    const std::size_t active = std::max<std::uint32_t>(1, opts_.workers_now());
     room_.wait(lock, [&] { return stopped_ || (held_ < capacity_ && running_ < active); });
     stall_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
                             std::chrono::steady_clock::now() - start)

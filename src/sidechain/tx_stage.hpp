@@ -29,7 +29,8 @@ class TxStage {
  public:
   struct Options {
     std::uint32_t threads = 1;                    // the pool's size
-    std::function<std::uint32_t()> workers_now;  // the knob: at most this many at once
+    // The knob: at most this many at once. Called without the stage's lock held.
+    std::function<std::uint32_t()> workers_now;
     FilterCommand filter;  // --filter, or none
     // Read for every frame: --compress (or what `auto` chose last).
     std::function<Compression()> compression;

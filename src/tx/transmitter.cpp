@@ -127,6 +127,7 @@ void Transmitter::start_sidechain() {
   opts.emit = [this](std::shared_ptr<OutFrame> frame) { queue_.push(std::move(frame)); };
   opts.fail = [this](std::string error) { finish(ExitCode::filter, std::move(error)); };
   stage_ = std::make_unique<sidechain::TxStage>(std::move(opts), pool_);
+  if (cfg_.compress_feedback) feedback_.emplace(knobs_.compress);
 }
 
 std::string Transmitter::message() const {
@@ -414,6 +415,7 @@ void Transmitter::reshape_legs() {
 asio::awaitable<void> Transmitter::tick_loop() {
   asio::steady_timer timer(io_);
   auto next_progress = std::chrono::steady_clock::now();
+  auto next_feedback = next_progress;
   while (!finished()) {
     timer.expires_after(kTick);
     co_await timer.async_wait(nothrow);
@@ -451,6 +453,14 @@ asio::awaitable<void> Transmitter::tick_loop() {
     if (!any_up && now - last_leg_up_ > cfg_.outage_timeout) {
       finish(ExitCode::network, "receiver unreachable for longer than the outage timeout (" +
                                     std::to_string(cfg_.outage_timeout.count()) + " s)");
+    }
+    if (feedback_ && now >= next_feedback) {
+      next_feedback = now + 1s;
+      if (auto compress = feedback_->step(snapshot())) {
+        log_.info(1, "--compress auto: " + *compress);
+        std::lock_guard lock(mutex_);
+        knobs_.compress = *compress;
+      }
     }
     if (cfg_.progress && now >= next_progress) {
       print_progress(false);
@@ -552,11 +562,9 @@ Stats Transmitter::snapshot() const {
   s.window_bytes_used = queue_.held_bytes();
   s.window_bytes_limit = queue_.window_bytes();
   s.network_stall_seconds = queue_.stall_seconds();
-  std::lock_guard lock(mutex_);
-  s.knobs = knobs_;
   if (stage_) {
+    // Before mutex_: the stage's lock is never taken inside ours (see TxStage::submit).
     SidechainStats sc;
-    sc.setting = cfg_.filter.command.empty() ? knobs_.compress : "filter";
     sc.workers = stage_->workers();
     sc.busy_seconds = stage_->busy_seconds();
     sc.depth = stage_->held();
@@ -564,6 +572,9 @@ Stats Transmitter::snapshot() const {
     s.sidechain = std::move(sc);
     s.sidechain_stall_seconds = stage_->stall_seconds();
   }
+  std::lock_guard lock(mutex_);
+  s.knobs = knobs_;
+  if (s.sidechain) s.sidechain->setting = cfg_.filter.command.empty() ? knobs_.compress : "filter";
   s.last_tuning = last_tuning_;
   s.tuning_generations = tuning_generations_;
   s.finished = outcome_.decided();

@@ -7,14 +7,17 @@
 // - the I/O thread (the caller of run(), running io_): every leg coroutine (TxLeg), link
 //   probes, the tick loop (outage timeout, hedging, progress line), the signal watch and the
 //   cancel on failure. Leg sockets are touched only here.
-// - the reader thread (SourceReader): reads stdin into frames and pushes them into queue_;
-//   blocks in SendQueue::wait_for_room() while the window is full.
+// - the reader thread (SourceReader): reads stdin into frames and pushes them into queue_
+//   (or into stage_); blocks in SendQueue::wait_for_room() while the window is full.
+// - with a sidechain, its worker threads (stage_): transform frames, push them into queue_.
 // - the tuner thread (if tuning): knobs(), apply(), snapshot(), publish().
 // - metrics threads (exporter, SIGUSR1 JSON): snapshot() only.
 // Who owns what: the Transmitter owns the legs (legs_, created and retired on the I/O thread
 // under mutex_), the queue owns unconfirmed frames, each TxLeg owns its connection.
 // Lock order: mutex_ before a TxLeg's or the SendQueue's own mutex; those two, the BufferPool's
 // and the Outcome's are leaves (nothing else is locked or called back while they are held).
+// The stage's lock is taken before the SendQueue's (it emits frames under it) and never with
+// mutex_ held, nor mutex_ with it (snapshot() reads the stage before taking mutex_).
 // finish() may be called from any thread and takes no lock of ours.
 #pragma once
 
@@ -31,6 +34,7 @@
 
 #include "engine_hooks.hpp"
 #include "transfer_control.hpp"
+#include "sidechain/compress_feedback.hpp"
 #include "tx/link_planner.hpp"
 #include "tx/send_queue.hpp"
 #include "tx/source_reader.hpp"
@@ -122,6 +126,7 @@ class Transmitter final : public TransferControl, private TxLegHost {
   // Compresses or filters frames between reader_ and queue_ (absent on the plain path). Set
   // before the reader starts, destroyed by run() after it, while everything it calls exists.
   std::unique_ptr<sidechain::TxStage> stage_;
+  std::optional<sidechain::CompressFeedback> feedback_;  // --compress auto --no-tune; tick only
 
   mutable std::mutex mutex_;  // guards the fields up to the blank line below
   Knobs knobs_;

@@ -30,6 +30,7 @@ struct TxConfig {
   // --compress auto: the compress knob is not the user's; without the tuner the sidechain's
   // own feedback (see sidechain/compress_feedback.hpp) moves it.
   bool compress_auto = false;
+  bool compress_feedback = false;  // auto, and no tuner: the sidechain's feedback moves it
   // --filter CMD: every frame goes through `sh -c CMD` (and the receiver's --unfilter);
   // --filter-timeout bounds how long it may make no progress.
   sidechain::FilterCommand filter;

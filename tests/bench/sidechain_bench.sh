@@ -125,7 +125,7 @@ next_port() {
 }
 wait_port() {
   local i
-  for ((i = 0; i < 250; i++)); do
+  for ((i = 0; i < 500; i++)); do
     listening "$1" && return 0
     sleep 0.02
   done
@@ -180,8 +180,9 @@ pipe_contenders() {
 
 # ---- one run -------------------------------------------------------------------------------
 # run_one I INPUT MODE: sets RESULT="seconds cpu_seconds ratio flag"; MODE timed or verify.
-# Returns 1 (with the ends' stderr on ours) when an end fails. Not run in a subshell, so the
-# cleanup trap knows every pid it starts.
+# Returns 1 (with the ends' stderr on ours) when an end fails, 2 when the receiver never
+# listened (a port taken meanwhile by someone else, or a start-up failure). Not run in a
+# subshell, so the cleanup trap knows every pid it starts.
 run_one() {
   local i=$1 in=$2 mode=$3 rx dec tx sink rxcmd txcmd rxpid txpid rc_rx rc_tx t0 t1
   next_port
@@ -208,7 +209,8 @@ run_one() {
   if ! wait_port "$port"; then
     kill -TERM "$rxpid" 2>/dev/null || true
     reap "$rxpid"
-    return 1
+    [[ -s $work/rx.err ]] && { echo "--- rx.err:"; tail -n 8 "$work/rx.err"; } >&2
+    return 2
   fi
   t0=$(date +%s.%N)
   start_bg txpid timeout -k 5 "$timeout_s" /usr/bin/time -f '%U %S' -o "$work/tx.time" \
@@ -261,13 +263,24 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else prin
 declare -A SHA
 E_SCEN=() E_IDX=() E_IN=()
 entry() { E_SCEN+=("$1"); E_IDX+=("$2"); E_IN+=("$3"); }
+# try ARGS: run_one ARGS, once more on a fresh port when the receiver never listened.
+try() {
+  local rc=0
+  run_one "$@" || rc=$?
+  if ((rc == 2)); then
+    echo "retrying on a fresh port" >&2
+    rc=0
+    run_one "$@" || rc=$?
+  fi
+  return "$rc"
+}
 bench() {
   local e i b r secs cpu ratio flag
   for e in "${!E_SCEN[@]}"; do
     i=${E_IDX[$e]} b=$work/r.${E_SCEN[$e]}.${E_IDX[$e]}
     : >"$b.secs"; : >"$b.cpu"; : >"$b.ratio"; : >"$b.flag"
     echo "${E_SCEN[$e]} verify: ${NAMES[$i]}" >&2
-    if run_one "$i" "${E_IN[$e]}" verify; then
+    if try "$i" "${E_IN[$e]}" verify; then
       read -r secs cpu ratio flag <<<"$RESULT"
       echo ok >"$b.state"
       [[ ${KINDS[$i]} == pipe ]] && echo "$ratio" >"$b.ratio"
@@ -280,7 +293,7 @@ bench() {
       i=${E_IDX[$e]} b=$work/r.${E_SCEN[$e]}.${E_IDX[$e]}
       [[ $(cat "$b.state") == ok ]] || continue
       echo "${E_SCEN[$e]} round $r/$rounds: ${NAMES[$i]}" >&2
-      if run_one "$i" "${E_IN[$e]}" timed; then
+      if try "$i" "${E_IN[$e]}" timed; then
         read -r secs cpu ratio flag <<<"$RESULT"
         echo "$secs" >>"$b.secs"
         echo "$cpu" >>"$b.cpu"

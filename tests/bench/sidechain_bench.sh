@@ -1,0 +1,435 @@
+#!/usr/bin/env bash
+# Compression sidechain vs the usual serial pipelines: viamillipede --compress none / lz4 /
+# zstd:1 / zstd:3 / auto and --filter 'gzip -1', beside `zstd -T0 -1 | nc`, `lz4 -1 | nc`,
+# `gzip -1 | nc` and `zstd -T0 -1 | mbuffer`, in the same run, interleaved (round-robin over the
+# contenders, R rounds, medians reported), pipe in (`cat FILE |`) and pipe out (`| cat >/dev/null`).
+# Prints markdown tables. Not a test: it asserts nothing about speed.
+#
+#   tests/bench/sidechain_bench.sh [--size 1G] [--rounds 3] [--bin PATH] [--only LIST]
+#                                  [--tx-args 'ARGS'] [--data-cmd 'CMD'] [--timeout S]
+#                                  [--wan PATH/TO/vmp-linkemu [--wan-size 100M] [--wan-path 100,40,0]]
+#   --size       input bytes (numfmt IEC suffixes: 64M, 1G) [1G]
+#   --rounds     rounds; each runs every contender once, in order [3]
+#   --bin        viamillipede binary [build/viamillipede of this checkout]
+#   --only       comma list of: loopback (real data), random (incompressible), wan
+#                [loopback,random, plus wan when --wan is given]
+#   --tx-args    extra arguments for every viamillipede tx (e.g. --no-tune) []
+#   --data-cmd   shell command whose first SIZE bytes are the real data
+#                [tar cf - -C /usr share lib]  (/usr/share first, then /usr/lib)
+#   --timeout    seconds one side of one run may take [60 + SIZE in MB / 4]
+#   --wan EMU    also run every contender across the rig's emulated WAN path (tests/rig:
+#                topology.sh via lib.sh's rig_init/rig_up; needs root, takes the rig lock),
+#                tx in the rig's tx namespace, rx in its rx namespace at 10.77.1.2
+#   --wan-size   input bytes for the WAN runs (first bytes of the real data) [100M]
+#   --wan-path   RATE_MBIT,RTT_MS[,LOSS_PCT] of the emulated path [100,40,0]
+#
+# Method:
+# * Timing: wall clock from starting the transmitter until both ends have exited (the receiver
+#   last, when the whole stream is in the sink). "input MB/s" = input bytes / that, 1 MB = 1e6 B.
+# * CPU: /usr/bin/time -f '%U %S' around each side's `bash -c PIPELINE` (the rusage of all
+#   waited-for descendants: cat, compressor, nc/mbuffer, viamillipede and its filter children,
+#   decompressor, sink cat), user + sys of both sides, per GB (1e9 B) of input.
+# * Correctness: before the timed rounds every contender makes one untimed run whose output goes
+#   through sha256sum and must equal the input's; a contender that fails is reported as FAIL and
+#   not timed. In the timed rounds both ends must exit 0 (pipefail; the decompressors check their
+#   frame checksums, viamillipede's transmitter exits 0 only after the receiver confirmed) and the
+#   transmitter's --stats-json must count every input byte.
+# * Ratio = input bytes / bytes on the wire. viamillipede: "sidechain.ratio" of --stats-json when
+#   present, else bytes_in / tcp_acked_bytes (marked *; includes frame headers), median of the
+#   rounds. Pipelines: the compressed stream nc/mbuffer received in the untimed run, measured.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$here/../../build/viamillipede
+timeout_given=0 size_arg=1G rounds=3 only="" tx_args="" timeout_s="" wan_emu="" wan_size_arg=100M wan_path=100,40,0
+data_cmd='tar cf - -C /usr share lib'
+cmdline="tests/bench/${0##*/}$(printf ' %q' "$@")"
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while (($#)); do
+  case $1 in
+    --size) size_arg=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --bin) bin=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
+    --tx-args) tx_args=$2; shift 2 ;;
+    --data-cmd) data_cmd=$2; shift 2 ;;
+    --timeout) timeout_s=$2; timeout_given=1; shift 2 ;;
+    --wan) wan_emu=$2; shift 2 ;;
+    --wan-size) wan_size_arg=$2; shift 2 ;;
+    --wan-path) wan_path=$2; shift 2 ;;
+    -h | --help) usage ;;
+    *) echo "sidechain_bench.sh: unknown option $1" >&2; usage ;;
+  esac
+done
+size=$(numfmt --from=iec "$size_arg")
+wan_size=$(numfmt --from=iec "$wan_size_arg")
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "--rounds wants a positive integer" >&2; exit 2; }
+if [[ -z $only ]]; then
+  only=loopback,random
+  [[ -n $wan_emu ]] && only+=,wan
+fi
+want() { [[ ,$only, == *,$1,* ]]; }
+if want wan && [[ -z $wan_emu ]]; then echo "--only wan needs --wan PATH/TO/vmp-linkemu" >&2; exit 2; fi
+[[ -x $bin ]] || { echo "viamillipede binary $bin not found: build it or pass --bin" >&2; exit 2; }
+for t in nc zstd lz4 gzip mbuffer ss sha256sum timeout numfmt awk jq; do
+  command -v "$t" >/dev/null || { echo "sidechain_bench.sh: $t not installed" >&2; exit 2; }
+done
+[[ -x /usr/bin/time ]] || { echo "sidechain_bench.sh: /usr/bin/time not installed" >&2; exit 2; }
+timeout_s=${timeout_s:-$((60 + size / 4000000))}
+
+# ---- processes and cleanup -----------------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/sidechain-bench.XXXXXX")
+BG_PIDS=()
+cleanup() {
+  local pid
+  # The recorded pids are `timeout` processes: TERM makes each end its own process group.
+  for pid in "${BG_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# start_bg VAR CMD...: CMD in the background (fd 9, the rig lock, closed), pid recorded and in VAR.
+start_bg() {
+  local var=$1
+  shift
+  "$@" 9>&- &
+  BG_PIDS+=($!)
+  printf -v "$var" '%s' $!
+}
+# reap PID: wait for it (status in REAPED) and forget it, so cleanup never signals a reused pid.
+reap() {
+  local p keep=()
+  REAPED=0
+  wait "$1" || REAPED=$?
+  for p in "${BG_PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  BG_PIDS=("${keep[@]}")
+}
+
+# ---- where the two ends run ----------------------------------------------------------------
+# Loopback: both on this host at 127.0.0.1. WAN: the rig's namespaces (set by setup_wan).
+HOST=127.0.0.1
+NSRX=() NSTX=()
+port=$((20000 + RANDOM % 20000))
+in_rx_ns() { "${NSRX[@]}" "$@"; }
+
+listening() { [[ -n $(in_rx_ns ss -ltnH "sport = :$1") ]]; }
+# A fresh port per run, not bound by any socket (listening, connected or in TIME_WAIT).
+next_port() {
+  port=$((port + 1))
+  ((port < 60000)) || port=20000
+  while [[ -n $(in_rx_ns ss -tanH "sport = :$port") ]]; do port=$((port + 1)); done
+}
+wait_port() {
+  local i
+  for ((i = 0; i < 500; i++)); do
+    listening "$1" && return 0
+    sleep 0.02
+  done
+  echo "nothing listens on port $1" >&2
+  return 1
+}
+
+setup_wan() {
+  # shellcheck source-path=SCRIPTDIR source=../rig/lib.sh
+  source "$here/../rig/lib.sh"
+  rig_init "$wan_emu"           # root, tools, the rig lock (fd 9), its own work dir and traps
+  trap 'cleanup; rig_cleanup' EXIT  # ours and the rig's (topology down)
+  trap 'exit 1' INT TERM
+  rig_up --path "$wan_path"
+  # Without --timeout: room for the WAN input at half the link rate.
+  local rate=${wan_path%%,*}
+  if [[ $timeout_given == 0 && $rate =~ ^[1-9][0-9]*$ ]]; then
+    local t=$((60 + wan_size / (rate * 125000 / 2)))
+    ((t > timeout_s)) && timeout_s=$t
+  fi
+  HOST=10.77.1.2
+  NSRX=(ip netns exec "$NS_RX")
+  NSTX=(ip netns exec "$NS_TX")
+}
+
+# ---- contenders ----------------------------------------------------------------------------
+# A contender: NAME, KIND (vmp | pipe), RX (receiving command; for a pipe the network part),
+# DEC (a pipe's decompressor), TX (reads stdin). HOST, PORT and STATS are filled in per run.
+q_bin=$(printf %q "$bin")
+NAMES=() KINDS=() RXS=() DECS=() TXS=()
+add() { NAMES+=("$1"); KINDS+=("$2"); RXS+=("$3"); DECS+=("$4"); TXS+=("$5"); }
+add_vmp() {
+  local label=$1 rxopt=$2 txopt=$3
+  add "viamillipede $label" vmp "$q_bin rx PORT $rxopt" "" \
+    "$q_bin tx HOST PORT $txopt --stats-json STATS $tx_args"
+}
+vmp_contenders() {
+  add_vmp "--compress none" "" "--compress none"
+  add_vmp "--compress lz4" "" "--compress lz4"
+  add_vmp "--compress zstd:1" "" "--compress zstd:1"
+  add_vmp "--compress zstd:3" "" "--compress zstd:3"
+  add_vmp "--compress auto" "" "--compress auto"
+  add_vmp "--filter 'gzip -1'" "--unfilter 'gzip -dc'" "--filter 'gzip -1'"
+}
+pipe_contenders() {
+  add "zstd -T0 -1 \| nc" pipe "nc -l HOST PORT" "zstd -q -dc" "zstd -q -T0 -1 -c | nc -N HOST PORT"
+  add "lz4 -1 \| nc" pipe "nc -l HOST PORT" "lz4 -q -dc" "lz4 -q -1 -c | nc -N HOST PORT"
+  add "gzip -1 \| nc" pipe "nc -l HOST PORT" "gzip -dc" "gzip -1 -c | nc -N HOST PORT"
+  add "zstd -T0 -1 \| mbuffer" pipe "mbuffer -q -m 256M -I PORT -o -" "zstd -q -dc" \
+    "zstd -q -T0 -1 -c | mbuffer -q -m 256M -O HOST:PORT"
+}
+
+# ---- one run -------------------------------------------------------------------------------
+# run_one I INPUT MODE: sets RESULT="seconds cpu_seconds ratio flag"; MODE timed or verify.
+# Returns 1 (with the ends' stderr on ours) when an end fails, 2 when the receiver never
+# listened (a port taken meanwhile by someone else, or a start-up failure). Not run in a
+# subshell, so the cleanup trap knows every pid it starts.
+run_one() {
+  local i=$1 in=$2 mode=$3 rx dec tx sink rxcmd txcmd rxpid txpid rc_rx rc_tx t0 t1
+  next_port
+  rx=${RXS[$i]//PORT/$port} dec=${DECS[$i]} tx=${TXS[$i]//PORT/$port}
+  rx=${rx//HOST/$HOST}
+  tx=${tx//HOST/$HOST}
+  tx=${tx//STATS/$work/stats.json}
+  rm -f "$work/stats.json" "$work/wire" "$work/out.sha"
+  if [[ $mode == verify ]]; then
+    sink="sha256sum | cut -d' ' -f1 >$work/out.sha"
+    if [[ ${KINDS[$i]} == pipe ]]; then
+      # The compressed stream lands in a file (its size: bytes on the wire), then is decoded.
+      rxcmd="$rx >$work/wire && $dec <$work/wire | $sink"
+    else
+      rxcmd="$rx | $sink"
+    fi
+  else
+    sink="cat >/dev/null"
+    rxcmd="$rx${dec:+ | $dec} | $sink"
+  fi
+  txcmd="cat $(printf %q "$in") | $tx"
+  start_bg rxpid timeout -k 5 "$timeout_s" /usr/bin/time -f '%U %S' -o "$work/rx.time" \
+    "${NSRX[@]}" bash -c "set -o pipefail; $rxcmd" </dev/null 2>"$work/rx.err"
+  if ! wait_port "$port"; then
+    kill -TERM "$rxpid" 2>/dev/null || true
+    reap "$rxpid"
+    [[ -s $work/rx.err ]] && { echo "--- rx.err:"; tail -n 8 "$work/rx.err"; } >&2
+    return 2
+  fi
+  t0=$(date +%s.%N)
+  start_bg txpid timeout -k 5 "$timeout_s" /usr/bin/time -f '%U %S' -o "$work/tx.time" \
+    "${NSTX[@]}" bash -c "set -o pipefail; $txcmd" </dev/null >/dev/null 2>"$work/tx.err"
+  reap "$txpid"
+  rc_tx=$REAPED
+  # A failed transmitter may leave the receiver waiting for ever: end it.
+  ((rc_tx == 0)) || kill -TERM "$rxpid" 2>/dev/null || true
+  reap "$rxpid"
+  rc_rx=$REAPED
+  t1=$(date +%s.%N)
+  local bad=""
+  ((rc_tx == 0)) || bad+=" tx exit $rc_tx;"
+  ((rc_rx == 0)) || bad+=" rx exit $rc_rx;"
+  local ratio=- flag=""
+  if [[ ${KINDS[$i]} == vmp ]]; then
+    if [[ -s $work/stats.json ]]; then
+      local got
+      got=$(jq -r '.bytes_in' "$work/stats.json")
+      [[ $got == "$(stat -c %s "$in")" ]] || bad+=" stats bytes_in $got;"
+      read -r ratio flag < <(jq -r 'if .sidechain.ratio then "\(.sidechain.ratio) -"
+        elif (.tcp_acked_bytes // 0) > 0 then "\(.bytes_in / .tcp_acked_bytes) *"
+        else "- -" end' "$work/stats.json")
+      [[ $flag == - ]] && flag=""
+    else
+      bad+=" no --stats-json;"
+    fi
+  elif [[ $mode == verify && -f $work/wire ]]; then
+    ratio=$(awk -v a="$(stat -c %s "$in")" -v b="$(stat -c %s "$work/wire")" 'BEGIN { print (b > 0) ? a / b : "-" }')
+  fi
+  if [[ $mode == verify && -z $bad ]]; then
+    [[ $(cat "$work/out.sha" 2>/dev/null) == "${SHA[$in]}" ]] || bad+=" sha256 of the output differs;"
+  fi
+  if [[ -n $bad ]]; then
+    {
+      echo "FAILED: ${NAMES[$i]} ($mode):$bad"
+      for f in tx.err rx.err; do [[ -s $work/$f ]] && { echo "--- $f:"; tail -n 8 "$work/$f"; }; done
+    } >&2
+    return 1
+  fi
+  local cpu
+  cpu=$(for f in rx.time tx.time; do tail -n 1 "$work/$f"; done | awk '{ s += $1 + $2 } END { print s }')
+  RESULT="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') $cpu $ratio ${flag:--}"
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# ---- the runs: every entry verified, then R rounds, round-robin over all entries ------------
+# An entry is SCEN INDEX INPUT; results in $work/r.SCEN.INDEX.{secs,cpu,ratio,flag,state}.
+declare -A SHA
+E_SCEN=() E_IDX=() E_IN=()
+entry() { E_SCEN+=("$1"); E_IDX+=("$2"); E_IN+=("$3"); }
+# try ARGS: run_one ARGS, once more on a fresh port when the receiver never listened.
+try() {
+  local rc=0
+  run_one "$@" || rc=$?
+  if ((rc == 2)); then
+    echo "retrying on a fresh port" >&2
+    rc=0
+    run_one "$@" || rc=$?
+  fi
+  return "$rc"
+}
+bench() {
+  local e i b r secs cpu ratio flag
+  for e in "${!E_SCEN[@]}"; do
+    i=${E_IDX[$e]} b=$work/r.${E_SCEN[$e]}.${E_IDX[$e]}
+    : >"$b.secs"; : >"$b.cpu"; : >"$b.ratio"; : >"$b.flag"
+    echo "${E_SCEN[$e]} verify: ${NAMES[$i]}" >&2
+    if try "$i" "${E_IN[$e]}" verify; then
+      read -r secs cpu ratio flag <<<"$RESULT"
+      echo ok >"$b.state"
+      [[ ${KINDS[$i]} == pipe ]] && echo "$ratio" >"$b.ratio"
+    else
+      echo "FAIL (output check)" >"$b.state"
+    fi
+  done
+  for ((r = 1; r <= rounds; r++)); do
+    for e in "${!E_SCEN[@]}"; do
+      i=${E_IDX[$e]} b=$work/r.${E_SCEN[$e]}.${E_IDX[$e]}
+      [[ $(cat "$b.state") == ok ]] || continue
+      echo "${E_SCEN[$e]} round $r/$rounds: ${NAMES[$i]}" >&2
+      if try "$i" "${E_IN[$e]}" timed; then
+        read -r secs cpu ratio flag <<<"$RESULT"
+        echo "$secs" >>"$b.secs"
+        echo "$cpu" >>"$b.cpu"
+        [[ ${KINDS[$i]} == vmp && $ratio != - ]] && echo "$ratio" >>"$b.ratio"
+        [[ $flag != - ]] && echo "$flag" >"$b.flag"
+      else
+        echo "FAIL (round $r)" >"$b.state"
+      fi
+    done
+  done
+  E_SCEN=() E_IDX=() E_IN=()
+}
+
+# mbs SCEN I BYTES -> median input MB/s (or empty)
+mbs() {
+  local s
+  s=$(median <"$work/r.$1.$2.secs")
+  [[ $s == - ]] || awk -v b="$3" -v s="$s" 'BEGIN { print b / 1e6 / s }'
+}
+index_of() { local i; for i in "${!NAMES[@]}"; do [[ ${NAMES[$i]} == "$1" ]] && { echo "$i"; return; }; done; }
+
+table_full() {  # table_full SCEN FIRST LAST BYTES
+  local scen=$1 first=$2 last=$3 bytes=$4 i zi gi zb gb
+  zi=$(index_of "zstd -T0 -1 \| nc") gi=$(index_of "gzip -1 \| nc")
+  zb=$(mbs "$scen" "$zi" "$bytes") gb=$(mbs "$scen" "$gi" "$bytes")
+  echo "| contender | input MB/s | min | max | ratio | CPU s/GB | vs zstd -T0 pipeline | vs gzip pipeline |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  for ((i = first; i <= last; i++)); do
+    local b=$work/r.$scen.$i state
+    state=$(cat "$b.state")
+    if [[ $state != ok ]]; then
+      echo "| ${NAMES[$i]} | $state | | | | | | |"
+      continue
+    fi
+    local m lo hi ratio cpu vz=- vg=-
+    m=$(mbs "$scen" "$i" "$bytes")
+    lo=$(awk -v b="$bytes" -v s="$(sort -g "$b.secs" | tail -1)" 'BEGIN { print b / 1e6 / s }')
+    hi=$(awk -v b="$bytes" -v s="$(sort -g "$b.secs" | head -1)" 'BEGIN { print b / 1e6 / s }')
+    ratio=$(median <"$b.ratio")
+    cpu=$(median <"$b.cpu")
+    # Throughput against the two baselines: for viamillipede's rows, and 1.00x on the baseline.
+    if [[ ${KINDS[$i]} == vmp || $i == "$zi" ]]; then
+      [[ -n $zb ]] && vz=$(awk -v a="$m" -v z="$zb" 'BEGIN { printf "%.2fx", a / z }')
+    fi
+    if [[ ${KINDS[$i]} == vmp || $i == "$gi" ]]; then
+      [[ -n $gb ]] && vg=$(awk -v a="$m" -v z="$gb" 'BEGIN { printf "%.2fx", a / z }')
+    fi
+    awk -v n="${NAMES[$i]}" -v m="$m" -v lo="$lo" -v hi="$hi" -v r="$ratio" -v f="$(cat "$b.flag")" \
+      -v c="$cpu" -v gbs="$(awk -v b="$bytes" 'BEGIN { print b / 1e9 }')" -v vz="$vz" -v vg="$vg" \
+      'function f1(x) { return sprintf(x < 100 ? "%.1f" : "%.0f", x) }
+       BEGIN { rr = (r == "-") ? "-" : sprintf("%.2f%s", r, f);
+               printf "| %s | %s | %s | %s | %s | %.2f | %s | %s |\n", n, f1(m), f1(lo), f1(hi), rr, c / gbs, vz, vg }'
+  done
+}
+
+# ---- inputs --------------------------------------------------------------------------------
+make_inputs() {
+  local need=0
+  want loopback && need=$size
+  want wan && ((wan_size > need)) && need=$wan_size
+  if ((need > 0)); then
+    echo "input: first $need bytes of: $data_cmd" >&2
+    # Reading stops at SIZE; the producer then dies of SIGPIPE, which is expected.
+    (bash -c "$data_cmd" 2>/dev/null || true) | head -c "$need" >"$work/real"
+    cat "$work/real" >/dev/null
+    SHA[$work/real]=$(sha256sum "$work/real" | cut -d' ' -f1)
+    if want wan; then
+      head -c "$wan_size" "$work/real" >"$work/wan"
+      SHA[$work/wan]=$(sha256sum "$work/wan" | cut -d' ' -f1)
+    fi
+  fi
+  if want random; then
+    head -c "$size" /dev/urandom >"$work/random"
+    SHA[$work/random]=$(sha256sum "$work/random" | cut -d' ' -f1)
+  fi
+}
+
+make_inputs
+
+# Loopback contenders first (host network); WAN after, on the rig.
+vmp_contenders
+pipe_contenders
+n_full=${#NAMES[@]}
+add_vmp "--compress none" "" "--compress none"
+add_vmp "--compress auto" "" "--compress auto"
+add_vmp "--compress lz4" "" "--compress lz4"
+n_rand_last=$((${#NAMES[@]} - 1))
+
+# Real and random data in the same rounds; the WAN after, on the rig.
+if want loopback; then for ((i = 0; i < n_full; i++)); do entry loopback "$i" "$work/real"; done; fi
+if want random; then for ((i = n_full; i <= n_rand_last; i++)); do entry random "$i" "$work/random"; done; fi
+((${#E_SCEN[@]} == 0)) || bench
+if want wan; then
+  setup_wan
+  for ((i = 0; i < n_full; i++)); do entry wan "$i" "$work/wan"; done
+  bench
+fi
+
+# ---- report --------------------------------------------------------------------------------
+real_bytes=$( [[ -f $work/real ]] && stat -c %s "$work/real" || echo 0)
+echo
+echo "Command: $cmdline"
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), $(date -u '+%F %H:%M UTC'); $("$bin" --version 2>&1 | head -1)"
+echo "Median of $rounds interleaved rounds; cat FILE | sender ... receiver | cat >/dev/null; timeout ${timeout_s}s per side."
+echo "MB/s = input bytes / wall s (1e6 B); CPU = user+sys of both ends, all processes, per 1e9 B of input;"
+echo "ratio = input / wire bytes (viamillipede: stats-json sidechain.ratio; * = bytes_in / tcp_acked_bytes instead;"
+echo "pipelines: compressed stream as received, measured in the untimed sha256-checked run)."
+if want loopback; then
+  echo
+  echo "Loopback, real data: $(numfmt --to=iec "$real_bytes") ($real_bytes B) of \`$data_cmd\`"
+  echo
+  table_full loopback 0 $((n_full - 1)) "$real_bytes"
+fi
+if want random; then
+  echo
+  echo "Loopback, incompressible: $(numfmt --to=iec "$size") of /dev/urandom"
+  echo
+  echo "| contender | input MB/s | min | max | ratio | CPU s/GB |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for ((i = n_full; i <= n_rand_last; i++)); do
+    b=$work/r.random.$i
+    if [[ $(cat "$b.state") != ok ]]; then echo "| ${NAMES[$i]} | $(cat "$b.state") | | | | |"; continue; fi
+    awk -v n="${NAMES[$i]}" -v bytes="$size" -v s="$(median <"$b.secs")" -v lo="$(sort -g "$b.secs" | tail -1)" \
+      -v hi="$(sort -g "$b.secs" | head -1)" -v r="$(median <"$b.ratio")" -v f="$(cat "$b.flag")" -v c="$(median <"$b.cpu")" \
+      'function f1(x) { return sprintf(x < 100 ? "%.1f" : "%.0f", x) }
+       BEGIN { rr = (r == "-") ? "-" : sprintf("%.2f%s", r, f);
+               printf "| %s | %s | %s | %s | %s | %.2f |\n", n, f1(bytes / 1e6 / s), f1(bytes / 1e6 / lo), f1(bytes / 1e6 / hi), rr, c / (bytes / 1e9) }'
+  done
+fi
+if want wan; then
+  echo
+  wan_bytes=$(stat -c %s "$work/wan")
+  echo "Emulated WAN path $wan_path (RATE_MBIT,RTT_MS,LOSS_PCT; tests/rig, $HOST, namespaces $NS_TX -> $NS_RX),"
+  echo "real data: $(numfmt --to=iec "$wan_bytes") ($wan_bytes B), the first bytes of the loopback input"
+  echo
+  table_full wan 0 $((n_full - 1)) "$wan_bytes"
+fi
+# Exit 1 when a contender failed its output check or a round (the table says which).
+! grep -q FAIL "$work"/r.*.state 2>/dev/null

@@ -30,7 +30,7 @@ hello_bytes 3 yoda "$other" 0 | send_bytes "$P" 127.0.0.14                      
 {                                                                               # oversize frame
   hello_bytes 3 yoda "$session" 1000
   printf 'D\x00\x00\x00\x7f\xff\xff\xff'
-  head -c 24 /dev/zero
+  head -c 40 /dev/zero  # the rest of the 48-byte header
 } | send_bytes "$P" 127.0.0.15
 hello_bytes 4 yoda "$session" 7 | send_bytes "$P" 127.0.0.16                    # version 4
 hello_bytes 3 nope "$session" 7 | send_bytes "$P" 127.0.0.17                    # checkphrase

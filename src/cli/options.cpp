@@ -287,6 +287,10 @@ std::optional<std::string> sidechain_options(const cxxopts::ParseResult& r, Conf
     // The raw frame's checksum travels with it, so an --unfilter that does not invert the
     // filter is caught instead of written.
     c.tx.checksums = true;
+    // A process per frame: bigger frames spread its start-up cost (measured on 128 MB through
+    // 'gzip -1': 48 MB/s with 1M frames, 55 MB/s with 4M).
+    if (!has(c.pinned, KnobId::frame_bytes))
+      k.frame_bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(4 * MiB, k.window_bytes / 2));
   }
   if (!c.tx.compress_auto) set(c.pinned, KnobId::compress);
   if (!c.tx.compress_auto && c.tx.filter.command.empty() && k.compress == "none")

@@ -1,5 +1,7 @@
 #include "rx/rx_leg.hpp"
 
+#include <asio/co_spawn.hpp>
+
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/post.hpp>
@@ -42,7 +44,11 @@ struct LegError : std::runtime_error {
 }  // namespace
 
 RxLeg::RxLeg(Receiver& rx, asio::ip::tcp::socket socket, std::uint32_t id, std::string peer)
-    : rx_(rx), socket_(std::move(socket)), wakeup_(socket_.get_executor()) {
+    : rx_(rx),
+      socket_(std::move(socket)),
+      wakeup_(socket_.get_executor()),
+      max_decoding_(std::min<std::size_t>(4, rx_.decoders_.workers())),
+      decoded_(socket_.get_executor()) {
   SocketTuning tuning;
   tuning.rcvbuf_bytes = rx_.cfg_.rcvbuf_bytes;
   apply_socket_tuning(socket_.native_handle(), tuning);
@@ -144,68 +150,102 @@ asio::awaitable<void> RxLeg::read_loop() {
     frame.length = header->length;
     frame.last = last;
     if (header->codec != wire::Codec::none) {
-      frame.payload = co_await read_transformed(*header);
-    } else {
-      std::size_t spliced = 0;
-      // A checksummed frame must pass through our memory to be hashed; others, when stdout
-      // takes spliced pages, stay in the kernel (when a pipe is free).
-      if (!checksummed && rx_.pipes_ && header->length > 0) {
-        frame.pipe = rx_.pipes_->get();
-        if (frame.pipe) spliced = co_await splice_from_socket(socket_, frame.pipe, header->length);
-      }
-      const std::size_t rest = header->length - spliced;
-      if (rest > 0 || spliced == 0) {
-        frame.payload = rx_.pool_.get(rest);
-        co_await asio::async_read(socket_, asio::buffer(frame.payload.data(), rest),
-                                  asio::use_awaitable);
-      }
+      // Decoded on the sidechain's workers while this leg reads on: several frames of one leg
+      // decode at once (a transmitter may well send most frames on its first leg).
+      Buffer wire_bytes = co_await read_wire(*header);
+      while (decoding_ >= max_decoding_) co_await decoded_.wait(1s);
+      ++decoding_;
+      asio::co_spawn(socket_.get_executor(),
+                     decode_and_accept(*header, std::move(frame), std::move(wire_bytes)),
+                     [self = shared_from_this()](std::exception_ptr error) {
+                       --self->decoding_;
+                       self->decoded_.notify();
+                       if (error) self->fail(error);
+                     });
+      continue;
     }
-    if (checksummed) {
-      const auto sum = wire::frame_checksum(
-          *header, std::span<const std::byte>(frame.payload.data(), header->length));
-      if (sum != header->checksum) {
-        // The wire checksum held, so the bytes arrived as sent: the unfilter changed them.
-        if (header->codec == wire::Codec::filter) {
-          const auto why = "frame " + std::to_string(header->seq) + ": --unfilter '" +
-                           rx_.cfg_.unfilter.command +
-                           "' did not give back the frame the transmitter filtered (checksum " +
-                           "mismatch): it does not invert the --filter";
-          rx_.on_unfilter_failed(why);
-          throw LegError(why);
-        }
-        // Dropping the leg makes the transmitter resend the frame on another one.
-        throw LegError("checksum mismatch on frame " + std::to_string(header->seq));
-      }
-      frame.checksum = sum;
+    std::size_t spliced = 0;
+    // A checksummed frame must pass through our memory to be hashed; others, when stdout
+    // takes spliced pages, stay in the kernel (when a pipe is free).
+    if (!checksummed && rx_.pipes_ && header->length > 0) {
+      frame.pipe = rx_.pipes_->get();
+      if (frame.pipe) spliced = co_await splice_from_socket(socket_, frame.pipe, header->length);
     }
-    {
-      std::lock_guard lock(mutex_);
-      stats_.bytes += header->length;
-      ++stats_.frames;
+    const std::size_t rest = header->length - spliced;
+    if (rest > 0 || spliced == 0) {
+      frame.payload = rx_.pool_.get(rest);
+      co_await asio::async_read(socket_, asio::buffer(frame.payload.data(), rest),
+                                asio::use_awaitable);
     }
-    rx_.on_frame(stats_.link, *header);
-    switch (rx_.frames_.insert(std::move(frame))) {
-      case Reassembler::Insert::too_far_ahead:
-        throw LegError("frame " + std::to_string(header->seq) + " is beyond the window");
-      case Reassembler::Insert::inconsistent:
-      case Reassembler::Insert::conflicting:
-        // Another leg's copy got in between our check and now, and it differs.
-        throw LegError(contradiction(*header));
-      case Reassembler::Insert::accepted:
-      case Reassembler::Insert::duplicate:
-        break;
-    }
+    accept(*header, std::move(frame));
   }
 }
 
-asio::awaitable<Buffer> RxLeg::read_transformed(const wire::FrameHeader& header) {
+void RxLeg::accept(const wire::FrameHeader& header, InFrame frame) {
+  if (header.has(wire::FrameFlag::checksum)) {
+    const auto sum = wire::frame_checksum(
+        header, std::span<const std::byte>(frame.payload.data(), header.length));
+    if (sum != header.checksum) {
+      // The wire checksum held, so the bytes arrived as sent: the unfilter changed them.
+      if (header.codec == wire::Codec::filter) {
+        const auto why = "frame " + std::to_string(header.seq) + ": --unfilter '" +
+                         rx_.cfg_.unfilter.command +
+                         "' did not give back the frame the transmitter filtered (checksum " +
+                         "mismatch): it does not invert the --filter";
+        rx_.on_unfilter_failed(why);
+        throw LegError(why);
+      }
+      // Dropping the leg makes the transmitter resend the frame on another one.
+      throw LegError("checksum mismatch on frame " + std::to_string(header.seq));
+    }
+    frame.checksum = sum;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    stats_.bytes += header.payload_on_wire();
+    ++stats_.frames;
+  }
+  rx_.on_frame(stats_.link, header);
+  switch (rx_.frames_.insert(std::move(frame))) {
+    case Reassembler::Insert::too_far_ahead:
+      throw LegError("frame " + std::to_string(header.seq) + " is beyond the window");
+    case Reassembler::Insert::inconsistent:
+    case Reassembler::Insert::conflicting:
+      // Another leg's copy got in between our check and now, and it differs.
+      throw LegError(contradiction(header));
+    case Reassembler::Insert::accepted:
+    case Reassembler::Insert::duplicate:
+      break;
+  }
+}
+
+void RxLeg::fail(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const LegError& e) {
+    rx_.log_.error("leg " + std::to_string(stats_.id) + ": " + e.what() + "; closing it");
+  } catch (const std::exception& e) {
+    rx_.log_.error("leg " + std::to_string(stats_.id) + ": " + exception_text(e) + "; closing it");
+  }
+  // The read loop ends on the closed socket; the transmitter resends what was not written.
+  std::lock_guard lock(mutex_);
+  asio::error_code ignored;
+  socket_.close(ignored);
+}
+
+asio::awaitable<Buffer> RxLeg::read_wire(const wire::FrameHeader& header) {
   Buffer wire_bytes = rx_.pool_.get(header.wire_length);
   co_await asio::async_read(socket_, asio::buffer(wire_bytes.data(), header.wire_length),
                             asio::use_awaitable);
   const std::span<const std::byte> wire(wire_bytes.data(), header.wire_length);
   if (wire::wire_checksum(header, wire) != header.wire_checksum)
     throw LegError("frame " + std::to_string(header.seq) + " was damaged on the wire");
-  // Decoding is CPU work: on the sidechain's workers, while this thread serves other legs.
+  co_return wire_bytes;
+}
+
+asio::awaitable<void> RxLeg::decode_and_accept(wire::FrameHeader header, InFrame frame,
+                                               Buffer wire_bytes) {
+  const std::span<const std::byte> wire(wire_bytes.data(), header.wire_length);
   auto decoded = co_await sidechain::run_on_worker(
       rx_.decoders_, [&header, wire, this](sidechain::FrameCodec& codec) {
         return sidechain::decode_frame(codec, rx_.cfg_.unfilter, header, wire, rx_.pool_);
@@ -214,7 +254,8 @@ asio::awaitable<Buffer> RxLeg::read_transformed(const wire::FrameHeader& header)
     if (err->fatal) rx_.on_unfilter_failed(err->text);
     throw LegError(err->text);
   }
-  co_return std::move(std::get<Buffer>(decoded));
+  frame.payload = std::move(std::get<Buffer>(decoded));
+  accept(header, std::move(frame));
 }
 
 asio::awaitable<void> RxLeg::ack_loop() {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "rx/reassembler.hpp"
 #include "stats.hpp"
 #include "util/buffer_pool.hpp"
 #include "util/wakeup.hpp"
@@ -32,15 +33,28 @@ class RxLeg : public std::enable_shared_from_this<RxLeg> {
  private:
   asio::awaitable<void> read_loop();
   asio::awaitable<void> ack_loop();
-  // A compressed or filtered frame's payload, checked against its wire checksum and decoded
-  // on the sidechain's workers: the raw frame. Throws (the leg goes) on damage.
-  asio::awaitable<Buffer> read_transformed(const wire::FrameHeader& header);
+  // A compressed or filtered frame's payload as it crossed the wire, checked against its wire
+  // checksum (throws LegError: the leg goes, the frame comes again).
+  asio::awaitable<Buffer> read_wire(const wire::FrameHeader& header);
+  // Decodes on the sidechain's workers, then accept(); spawned beside the read loop.
+  asio::awaitable<void> decode_and_accept(wire::FrameHeader header, InFrame frame,
+                                          Buffer wire_bytes);
+  // A raw frame: its checksum (when it has one) checked, counted, into the reassembler.
+  // Throws LegError when it cannot be taken.
+  void accept(const wire::FrameHeader& header, InFrame frame);
+  // A spawned decode failed: log it once and end the leg.
+  void fail(std::exception_ptr error);
   // Reports a frame that contradicts the stream (see Receiver::on_altered); the leg's error.
   std::string contradiction(const wire::FrameHeader& header);
 
   Receiver& rx_;
   asio::ip::tcp::socket socket_;
   Wakeup wakeup_;
+  // Decodes in flight (on this leg's strand only), and at most how many: enough to keep every
+  // worker busy from one leg.
+  std::size_t decoding_ = 0;
+  const std::size_t max_decoding_;
+  Wakeup decoded_;
   mutable std::mutex mutex_;  // guards stats_, and the socket against close vs sample_tcp
   LegStats stats_;
 };

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "util/buffer_pool.hpp"
 #include "wire/protocol.hpp"
@@ -45,14 +46,20 @@ class FrameCodec {
   FrameCodec(const FrameCodec&) = delete;
   FrameCodec& operator=(const FrameCodec&) = delete;
 
+  // Frames of at least 4 samples are tried on their first kSampleBytes first: when that does
+  // not shrink by 1/32, the frame goes raw without compressing the rest.
+  static constexpr std::size_t kSampleBytes = 64 * 1024;
   std::optional<Encoded> encode(const Compression& how, std::span<const std::byte> raw);
   // The raw frame, or one line saying why it cannot be had ("zstd: corrupted block ...").
   std::variant<Buffer, std::string> decode(wire::Codec codec, std::span<const std::byte> wire,
                                            std::uint32_t raw_length);
 
  private:
+  bool shrinks(const Compression& how, std::span<const std::byte> sample);
+
   struct Contexts;
   BufferPool& pool_;
+  std::vector<std::byte> sample_;  // output of the sample compression
   std::unique_ptr<Contexts> ctx_;
 };
 

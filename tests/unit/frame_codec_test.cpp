@@ -100,6 +100,22 @@ TEST_P(FrameCodecTest, GarbageNeverCrashesTheDecoder) {
   }
 }
 
+TEST_P(FrameCodecTest, AFrameWhoseStartDoesNotShrinkGoesRawAndOneWhoseStartDoesIsCompressed) {
+  const auto how = *parse_compression(GetParam());
+  auto frame = random_bytes(1 << 20);
+  const auto text = text_like(frame.size() - FrameCodec::kSampleBytes);
+  // Random start, compressible rest: judged by its start (a deliberate trade).
+  std::copy(text.begin(), text.end(), frame.begin() + FrameCodec::kSampleBytes);
+  EXPECT_FALSE(codec_.encode(how, frame));
+  // Compressible start, random rest: compressed, and still smaller.
+  auto other = text_like(1 << 20);
+  const auto noise = random_bytes(1 << 19);
+  std::copy(noise.begin(), noise.end(), other.begin() + (1 << 19));
+  auto enc = codec_.encode(how, other);
+  ASSERT_TRUE(enc);
+  EXPECT_LT(enc->length, other.size());
+}
+
 INSTANTIATE_TEST_SUITE_P(Codecs, FrameCodecTest, ::testing::Values("lz4", "zstd:1", "zstd:9"));
 
 TEST(FrameTransform, EncodedFrameKeepsItsRawChecksumAndGainsAWireChecksum) {

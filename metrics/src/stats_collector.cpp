@@ -66,11 +66,45 @@ void append_transfer(FamilyList& out, const Stats& s) {
   out.gauge("viamillipede_reorder_buffer_bytes", "rx: bytes held waiting for an earlier frame.")
       .sample({{"role", role}}, num(s.reorder_bytes));
   out.counter("viamillipede_stall_seconds_total",
-              "Time spent waiting, by cause: source (stdin slow), network (window full or next "
-              "frame missing), sink (stdout slow).")
+              "Time spent waiting, by cause: source (stdin slow), sidechain (tx: the compress or "
+              "filter stage slow), network (window full or next frame missing), sink (stdout "
+              "slow).")
       .sample({{"role", role}, {"cause", "source"}}, s.source_stall_seconds)
+      .sample({{"role", role}, {"cause", "sidechain"}}, s.sidechain_stall_seconds)
       .sample({{"role", role}, {"cause", "network"}}, s.network_stall_seconds)
       .sample({{"role", role}, {"cause", "sink"}}, s.sink_stall_seconds);
+}
+
+// The sidechain stage (tx: compress or filter; rx: decode), only while it runs.
+void append_sidechain(FamilyList& out, const Stats& s) {
+  if (!s.sidechain) return;
+  const SidechainStats& sc = *s.sidechain;
+  const std::string_view role = role_label(s.role);
+  out.gauge("viamillipede_sidechain_info",
+            "Constant 1; the setting label is the stage's job: tx the compress knob in force "
+            "(none, lz4, zstd:LEVEL) or filter, rx decode.")
+      .sample({{"role", role}, {"setting", sc.setting}}, 1);
+  out.gauge("viamillipede_sidechain_workers", "Threads of the sidechain stage.")
+      .sample({{"role", role}}, sc.workers);
+  out.counter("viamillipede_sidechain_busy_seconds_total",
+              "Time the sidechain workers spent transforming frames, summed over workers (rate() "
+              "= cores in use).")
+      .sample({{"role", role}}, sc.busy_seconds);
+  out.gauge("viamillipede_sidechain_queue_frames", "Frames in the sidechain stage now.")
+      .sample({{"role", role}}, num(sc.depth));
+  // Per codec ("none": frames sent raw because compressing did not shrink them).
+  out.counter("viamillipede_sidechain_frames_total", "Frames through the sidechain, by codec.");
+  for (const auto& c : sc.codecs) out.sample({{"role", role}, {"codec", c.codec}}, num(c.frames));
+  out.counter("viamillipede_sidechain_raw_bytes_total",
+              "Stream bytes of the frames through the sidechain, by codec.");
+  for (const auto& c : sc.codecs) {
+    out.sample({{"role", role}, {"codec", c.codec}}, num(c.raw_bytes));
+  }
+  out.counter("viamillipede_sidechain_wire_bytes_total",
+              "What those frames were on the wire, by codec (raw / wire = compression ratio).");
+  for (const auto& c : sc.codecs) {
+    out.sample({{"role", role}, {"codec", c.codec}}, num(c.wire_bytes));
+  }
 }
 
 void append_legs(FamilyList& out, const Stats& s) {
@@ -188,9 +222,13 @@ void append_knobs(FamilyList& out, const Stats& s) {
   for (std::size_t i = 0; i < s.knobs.link_weights.size(); ++i) {
     out.sample({{"role", role}, {"link_index", std::to_string(i)}}, s.knobs.link_weights[i]);
   }
-  out.gauge("viamillipede_knob_congestion_info",
-            "Constant 1; the algorithm label is the congestion control knob in force.")
-      .sample({{"role", role}, {"algorithm", congestion_label(s.knobs)}}, 1);
+  for (const auto& n : kNameKnobLabels) {
+    const KnobSpec& spec = knob_spec(n.id);
+    out.gauge("viamillipede_knob_" + std::string(spec.key) + "_info",
+              "Constant 1; the " + std::string(n.label) + " label is " + std::string(n.what) +
+                  " knob in force.")
+        .sample({{"role", role}, {n.label, knob_text(spec, s.knobs)}}, 1);
+  }
 }
 
 void append_tuner(FamilyList& out, const Stats& s) {
@@ -223,17 +261,21 @@ void append_tuner(FamilyList& out, const Stats& s) {
                  knobs->link_weights[i]);
     }
   }
-  out.gauge("viamillipede_tuner_congestion_info",
-            "Constant 1; the algorithm label is the congestion control of the current or best "
-            "genome.");
-  for (const auto& [which, knobs] : genomes) {
-    out.sample({{"role", role}, {"which", which}, {"algorithm", congestion_label(*knobs)}}, 1);
+  for (const auto& n : kNameKnobLabels) {
+    const KnobSpec& spec = knob_spec(n.id);
+    out.gauge("viamillipede_tuner_" + std::string(spec.key) + "_info",
+              "Constant 1; the " + std::string(n.label) + " label is " + std::string(n.what) +
+                  " of the current or best genome.");
+    for (const auto& [which, knobs] : genomes) {
+      out.sample({{"role", role}, {"which", which}, {n.label, knob_text(spec, *knobs)}}, 1);
+    }
   }
 }
 
 FamilyList build(const Stats& s) {
   FamilyList out;
   append_transfer(out, s);
+  append_sidechain(out, s);
   append_legs(out, s);
   append_links(out, s);
   append_knobs(out, s);

@@ -60,6 +60,26 @@ json link_json(const LinkStats& l) {
           {"legs_up", l.legs_up}, {"bytes", l.bytes}, {"connect_failures", l.connect_failures}};
 }
 
+json sidechain_json(const Stats& s) {
+  if (!s.sidechain) return nullptr;
+  const auto& sc = *s.sidechain;
+  json codecs = json::array();
+  for (const auto& c : sc.codecs) {
+    codecs.push_back({{"codec", c.codec},
+                      {"frames", c.frames},
+                      {"raw_bytes", c.raw_bytes},
+                      {"wire_bytes", c.wire_bytes}});
+  }
+  return {{"setting", sc.setting},
+          {"workers", sc.workers},
+          {"busy_seconds", sc.busy_seconds},
+          {"depth", sc.depth},
+          {"ratio", sc.ratio()},
+          {"raw_bytes", sc.raw_bytes()},
+          {"wire_bytes", sc.wire_bytes()},
+          {"codecs", std::move(codecs)}};
+}
+
 json tuner_json(const Stats& s) {
   if (!s.last_tuning) return nullptr;
   const auto& t = *s.last_tuning;
@@ -103,10 +123,12 @@ std::string stats_to_json(const Stats& s) {
   j["reconnects"] = s.reconnects;
   if (s.role == Role::rx) j["rejected_connections"] = s.rejected_connections;
   j["stall_seconds"] = {{"source", s.source_stall_seconds},
+                        {"sidechain", s.sidechain_stall_seconds},
                         {"network", s.network_stall_seconds},
                         {"sink", s.sink_stall_seconds}};
   j["window"] = {{"used_bytes", s.window_bytes_used}, {"limit_bytes", s.window_bytes_limit}};
   j["reorder_bytes"] = s.reorder_bytes;
+  j["sidechain"] = sidechain_json(s);
   j["legs"] = json::array();
   for (const auto& l : s.legs) j["legs"].push_back(leg_json(l, s.role));
   j["links"] = json::array();

@@ -17,6 +17,11 @@ double rate(double bytes, double seconds) {
   return seconds > 0 ? bytes / seconds : 0;
 }
 
+// "  ratio 3.41x" while a sidechain runs, else "".
+std::string ratio_text(const Stats& s) {
+  return s.sidechain ? fmt("  ratio %.2fx", s.sidechain->ratio()) : std::string();
+}
+
 }  // namespace
 
 std::string_view to_string(Role r) {
@@ -58,14 +63,24 @@ std::string format_status(const Stats& s) {
              static_cast<unsigned long long>(s.resent_frames),
              static_cast<unsigned long long>(s.reconnects));
   if (tx) {
-    out += fmt("window %s of %s in use; stalls: source %.1f s, network %.1f s\n",
+    const std::string sidechain_stall =
+        s.sidechain ? fmt(", sidechain %.1f s", s.sidechain_stall_seconds) : std::string();
+    out += fmt("window %s of %s in use; stalls: source %.1f s%s, network %.1f s\n",
                format_bytes(static_cast<double>(s.window_bytes_used)).c_str(),
                format_bytes(static_cast<double>(s.window_bytes_limit)).c_str(),
-               s.source_stall_seconds, s.network_stall_seconds);
+               s.source_stall_seconds, sidechain_stall.c_str(), s.network_stall_seconds);
   } else {
     out += fmt("reorder buffer %s; stalls: network %.1f s, sink %.1f s\n",
                format_bytes(static_cast<double>(s.reorder_bytes)).c_str(), s.network_stall_seconds,
                s.sink_stall_seconds);
+  }
+  if (const auto& sc = s.sidechain) {
+    out +=
+        fmt("sidechain %s: %s -> %s on the wire, ratio %.2fx; %u workers, busy %.1f s, "
+            "%llu frames queued\n",
+            sc->setting.c_str(), format_bytes(static_cast<double>(sc->raw_bytes())).c_str(),
+            format_bytes(static_cast<double>(sc->wire_bytes())).c_str(), sc->ratio(), sc->workers,
+            sc->busy_seconds, static_cast<unsigned long long>(sc->depth));
   }
   for (const auto& l : s.legs) {
     out += fmt("  leg %2u %-24s %-10s %12s %12s/s rtt %.1f ms\n", l.id, l.link.c_str(),
@@ -100,12 +115,13 @@ std::string format_progress(const Stats& s, bool final_line) {
                                       static_cast<double>(s.window_bytes_limit)
                                 : 0.0;
   const double per_second = rate(static_cast<double>(s.bytes_out), s.elapsed_seconds);
-  return fmt("\r%s %12s %12s/s%s  legs %zu/%zu  window %3.0f%%  resent %llu%s",
+  return fmt("\r%s %12s %12s/s%s  legs %zu/%zu  window %3.0f%%%s  resent %llu%s",
              std::string(to_string(s.role)).c_str(),
              format_bytes(static_cast<double>(s.bytes_out)).c_str(),
              format_bytes(per_second).c_str(),
              format_eta(s.bytes_out, s.expected_bytes, per_second).c_str(), up, wanted, window_pct,
-             static_cast<unsigned long long>(s.resent_frames), final_line ? "\n" : "   ");
+             ratio_text(s).c_str(), static_cast<unsigned long long>(s.resent_frames),
+             final_line ? "\n" : "   ");
 }
 
 }  // namespace vmp

@@ -30,6 +30,17 @@ LegStats leg(std::uint32_t id, std::string link, std::uint32_t link_index, LegSt
   return l;
 }
 
+SidechainStats sidechain(std::string setting, std::uint32_t workers, double busy,
+                         std::uint64_t depth, std::vector<CodecStats> codecs) {
+  SidechainStats sc;
+  sc.setting = std::move(setting);
+  sc.workers = workers;
+  sc.busy_seconds = busy;
+  sc.depth = depth;
+  sc.codecs = std::move(codecs);
+  return sc;
+}
+
 }  // namespace
 
 Stats sample_tx() {
@@ -50,6 +61,9 @@ Stats sample_tx() {
   s.source_stall_seconds = 1.25;
   s.network_stall_seconds = 2.5;
   s.sink_stall_seconds = 0;
+  s.sidechain_stall_seconds = 0.5;
+  s.sidechain = sidechain("zstd:1", 2, 3.75, 5,
+                          {{"none", 1, 1000000, 1000000}, {"zstd", 2, 2000000, 500000}});
   s.legs = {leg(0, "10.0.0.1:8834", 0, LegState::up, true),
             leg(1, "10.0.0.1:8834", 0, LegState::connecting, false),
             leg(2, "10.0.0.2:8834", 1, LegState::up, true)};
@@ -58,6 +72,8 @@ Stats sample_tx() {
   s.links = {a, b};
   s.knobs.legs = 3;
   s.knobs.congestion = "bbr";
+  s.knobs.compress = "zstd:1";
+  s.knobs.sidechain_workers = 2;
   s.knobs.link_weights = {1.0, 0.5};
   return s;
 }
@@ -76,6 +92,8 @@ Stats sample_rx() {
   s.reorder_bytes = 50000;
   s.network_stall_seconds = 0.75;
   s.sink_stall_seconds = 3.5;
+  s.sidechain =
+      sidechain("decode", 3, 1.5, 4, {{"none", 1, 1000000, 1000000}, {"zstd", 2, 1950000, 480000}});
   s.legs = {leg(0, "10.0.0.9:51000", 0, LegState::up, true),
             leg(1, "10.0.0.9:51002", 0, LegState::draining, true)};
   return s;
@@ -88,6 +106,7 @@ TuningReport sample_tuning() {
   t.best_fitness = 1.75e9;
   t.genome.legs = 8;
   t.genome.congestion = "cubic";
+  t.genome.compress = "lz4";
   t.genome.link_weights = {1.0, 2.0};
   t.best.legs = 12;
   t.best.frame_bytes = 4 * 1024 * 1024;
@@ -102,6 +121,16 @@ void advance(Stats& s) {
   s.source_stall_seconds += 0.01;
   s.network_stall_seconds += 0.02;
   s.sink_stall_seconds += 0.03;
+  if (s.role == Role::tx) s.sidechain_stall_seconds += 0.005;
+  if (s.sidechain) {
+    s.sidechain->busy_seconds += 0.01;
+    s.sidechain->depth = (s.sidechain->depth + 1) % 8;
+    for (auto& c : s.sidechain->codecs) {
+      c.frames += 1;
+      c.raw_bytes += 65536;
+      c.wire_bytes += c.codec == "none" ? 65536 : 16384;
+    }
+  }
   for (auto& l : s.legs) {
     l.bytes += 65536;
     l.frames += 1;

@@ -41,9 +41,10 @@ class FakeSource : public StatsSource {
 };
 
 // A transmitter with two links: leg 0 and 1 on link "10.0.0.1:8834" (leg 1 has no TCP_INFO
-// sample yet), leg 2 on "10.0.0.2:8834". Every number is distinct so a swapped field shows.
+// sample yet), leg 2 on "10.0.0.2:8834", compressing with zstd:1 (codecs none and zstd, ratio
+// 2). Every number is distinct so a swapped field shows.
 Stats sample_tx();
-// A receiver: two legs, no knobs of its own.
+// A receiver: two legs, no knobs of its own, decoding zstd frames.
 Stats sample_rx();
 // A TuningReport as the tuner would publish it.
 TuningReport sample_tuning();

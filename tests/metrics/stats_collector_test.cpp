@@ -32,6 +32,7 @@ TEST(StatsCollector, TransferFamiliesCarryTheSnapshotValues) {
   EXPECT_EQ(e.value(R"(viamillipede_stall_seconds_total{role="tx",cause="source"})"), 1.25);
   EXPECT_EQ(e.value(R"(viamillipede_stall_seconds_total{role="tx",cause="network"})"), 2.5);
   EXPECT_EQ(e.value(R"(viamillipede_stall_seconds_total{role="tx",cause="sink"})"), 0);
+  EXPECT_EQ(e.value(R"(viamillipede_stall_seconds_total{role="tx",cause="sidechain"})"), 0.5);
   EXPECT_EQ(e.value(R"(viamillipede_elapsed_seconds{role="tx"})"), 12.5);
   EXPECT_EQ(e.value(R"(viamillipede_finished{role="tx"})"), 0);
   EXPECT_EQ(e.count("viamillipede_info"), 1);
@@ -104,9 +105,61 @@ TEST(StatsCollector, KnobsInForceOnTheTransmitter) {
   EXPECT_EQ(e.value(R"(viamillipede_knob{role="tx",knob="legs"})"), 3);
   EXPECT_EQ(e.value(R"(viamillipede_knob{role="tx",knob="frame_bytes"})"), 1048576);
   EXPECT_EQ(e.value(R"(viamillipede_knob{role="tx",knob="window_bytes"})"), 67108864);
-  EXPECT_EQ(e.count("viamillipede_knob"), 6);
+  EXPECT_EQ(e.value(R"(viamillipede_knob{role="tx",knob="sidechain_workers"})"), 2);
+  EXPECT_EQ(e.count("viamillipede_knob"), 7);
   EXPECT_EQ(e.value(R"(viamillipede_knob_link_weight{role="tx",link_index="1"})"), 0.5);
   EXPECT_EQ(e.value(R"(viamillipede_knob_congestion_info{role="tx",algorithm="bbr"})"), 1);
+  // The string knob compress, like congestion: one info series, the value in a label.
+  EXPECT_EQ(e.value(R"(viamillipede_knob_compress_info{role="tx",setting="zstd:1"})"), 1);
+  EXPECT_EQ(e.count("viamillipede_knob_compress_info"), 1);
+  EXPECT_EQ(e.types["viamillipede_knob_compress_info"], "gauge");
+}
+
+TEST(StatsCollector, SidechainFamiliesOfTheTransmitter) {
+  auto e = parse_exposition(expose(sample_tx()));
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_info{role="tx",setting="zstd:1"})"), 1);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_workers{role="tx"})"), 2);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_busy_seconds_total{role="tx"})"), 3.75);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_queue_frames{role="tx"})"), 5);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_frames_total{role="tx",codec="none"})"), 1);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_frames_total{role="tx",codec="zstd"})"), 2);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_raw_bytes_total{role="tx",codec="zstd"})"), 2000000);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_wire_bytes_total{role="tx",codec="zstd"})"), 500000);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_raw_bytes_total{role="tx",codec="none"})"), 1000000);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_wire_bytes_total{role="tx",codec="none"})"), 1000000);
+  for (const char* family :
+       {"viamillipede_sidechain_frames_total", "viamillipede_sidechain_raw_bytes_total",
+        "viamillipede_sidechain_wire_bytes_total"}) {
+    EXPECT_EQ(e.count(family), 2) << family;  // one series per codec
+    EXPECT_EQ(e.types[family], "counter") << family;
+  }
+  EXPECT_EQ(e.types["viamillipede_sidechain_busy_seconds_total"], "counter");
+  EXPECT_EQ(e.types["viamillipede_sidechain_queue_frames"], "gauge");
+}
+
+TEST(StatsCollector, SidechainFamiliesOfTheReceiver) {
+  auto e = parse_exposition(expose(sample_rx()));
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_info{role="rx",setting="decode"})"), 1);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_workers{role="rx"})"), 3);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_busy_seconds_total{role="rx"})"), 1.5);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_queue_frames{role="rx"})"), 4);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_raw_bytes_total{role="rx",codec="zstd"})"), 1950000);
+  EXPECT_EQ(e.value(R"(viamillipede_sidechain_wire_bytes_total{role="rx",codec="zstd"})"), 480000);
+  // The receiver never waits for its stage on the way in: the cause is there, at 0.
+  EXPECT_EQ(e.value(R"(viamillipede_stall_seconds_total{role="rx",cause="sidechain"})"), 0);
+}
+
+TEST(StatsCollector, NoSidechainNoSidechainFamiliesButTheStallCauseStays) {
+  Stats s = sample_tx();
+  s.sidechain.reset();
+  s.sidechain_stall_seconds = 0;
+  auto e = parse_exposition(expose(s));
+  for (const auto& [name, type] : e.types) {
+    EXPECT_FALSE(name.starts_with("viamillipede_sidechain_")) << name;
+  }
+  // The bottleneck split keeps its four causes whether or not the stage runs.
+  EXPECT_EQ(e.count("viamillipede_stall_seconds_total"), 4);
+  EXPECT_EQ(e.value(R"(viamillipede_stall_seconds_total{role="tx",cause="sidechain"})"), 0);
 }
 
 TEST(StatsCollector, ReceiverFamilies) {
@@ -156,7 +209,7 @@ TEST(StatsCollector, TunerFamiliesOnlyOnceTheTunerHasReported) {
   EXPECT_EQ(e.value(R"(viamillipede_tuner_knob{role="tx",knob="legs",which="best"})"), 12);
   EXPECT_EQ(e.value(R"(viamillipede_tuner_knob{role="tx",knob="frame_bytes",which="best"})"),
             4 * 1024 * 1024);
-  EXPECT_EQ(e.count("viamillipede_tuner_knob"), 12);  // 6 numeric knobs x current/best
+  EXPECT_EQ(e.count("viamillipede_tuner_knob"), 14);  // 7 numeric knobs x current/best
   EXPECT_EQ(e.value(R"(viamillipede_tuner_link_weight{role="tx",link_index="1",which="current"})"),
             2.0);
   EXPECT_EQ(e.count("viamillipede_tuner_link_weight"), 2);  // best has no weights
@@ -166,6 +219,10 @@ TEST(StatsCollector, TunerFamiliesOnlyOnceTheTunerHasReported) {
   EXPECT_EQ(
       e.value(R"(viamillipede_tuner_congestion_info{role="tx",which="best",algorithm="default"})"),
       1);
+  EXPECT_EQ(e.value(R"(viamillipede_tuner_compress_info{role="tx",which="current",setting="lz4"})"),
+            1);
+  EXPECT_EQ(e.value(R"(viamillipede_tuner_compress_info{role="tx",which="best",setting="none"})"),
+            1);
 }
 
 TEST(StatsCollector, CountersAreMonotonicAcrossScrapes) {

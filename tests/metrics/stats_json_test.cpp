@@ -54,7 +54,22 @@ TEST(StatsJson, TransmitterSummaryRoundTrips) {
   EXPECT_EQ(j["reconnects"], 6);
   EXPECT_EQ(j["stall_seconds"]["source"], 1.25);
   EXPECT_EQ(j["stall_seconds"]["network"], 2.5);
+  EXPECT_EQ(j["stall_seconds"]["sidechain"], 0.5);
   EXPECT_EQ(j["window"]["limit_bytes"], 67108864);
+
+  const auto& sc = j["sidechain"];
+  EXPECT_EQ(sc["setting"], "zstd:1");
+  EXPECT_EQ(sc["workers"], 2);
+  EXPECT_EQ(sc["busy_seconds"], 3.75);
+  EXPECT_EQ(sc["depth"], 5);
+  EXPECT_EQ(sc["raw_bytes"], 3000000);
+  EXPECT_EQ(sc["wire_bytes"], 1500000);
+  EXPECT_EQ(sc["ratio"], 2.0);
+  ASSERT_EQ(sc["codecs"].size(), 2u);
+  EXPECT_EQ(
+      sc["codecs"][1],
+      json({{"codec", "zstd"}, {"frames", 2}, {"raw_bytes", 2000000}, {"wire_bytes", 500000}}));
+  EXPECT_EQ(sc["codecs"][0]["codec"], "none");
 
   ASSERT_EQ(j["legs"].size(), 3u);
   const auto& leg2 = j["legs"][2];
@@ -78,6 +93,8 @@ TEST(StatsJson, TransmitterSummaryRoundTrips) {
 
   EXPECT_EQ(j["knobs"]["legs"], 3);
   EXPECT_EQ(j["knobs"]["congestion"], "bbr");
+  EXPECT_EQ(j["knobs"]["compress"], "zstd:1");
+  EXPECT_EQ(j["knobs"]["sidechain_workers"], 2);
   EXPECT_EQ(j["knobs"]["link_weights"], json::array({1.0, 0.5}));
   EXPECT_TRUE(j["tuner"].is_null());
 }
@@ -93,6 +110,23 @@ TEST(StatsJson, ReceiverSummary) {
   EXPECT_FALSE(j.contains("knobs"));
   EXPECT_FALSE(j["legs"][0].contains("resent_frames"));
   EXPECT_EQ(j["legs"][1]["state"], "draining");
+  EXPECT_EQ(j["sidechain"]["setting"], "decode");
+  EXPECT_EQ(j["sidechain"]["codecs"][1]["wire_bytes"], 480000);
+  EXPECT_EQ(j["stall_seconds"]["sidechain"], 0.0);
+}
+
+TEST(StatsJson, SidechainIsNullWhenTheStageDoesNotRun) {
+  Stats s = sample_tx();
+  s.sidechain.reset();
+  auto j = json::parse(stats_to_json(s));
+  ASSERT_TRUE(j.contains("sidechain"));
+  EXPECT_TRUE(j["sidechain"].is_null());
+  // A stage that has seen nothing yet: ratio 1, not a division by zero.
+  s.sidechain = SidechainStats{};
+  s.sidechain->setting = "lz4";
+  j = json::parse(stats_to_json(s));
+  EXPECT_EQ(j["sidechain"]["ratio"], 1.0);
+  EXPECT_EQ(j["sidechain"]["codecs"], json::array());
 }
 
 TEST(StatsJson, TunerSection) {

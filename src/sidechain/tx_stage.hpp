@@ -43,6 +43,8 @@ class TxStage {
   // failed (nothing more is emitted then).
   bool submit(std::shared_ptr<OutFrame> frame);
   void stop();
+  // After stop(): waits until no worker runs (nothing is emitted or reported after it).
+  void join() { workers_.join(); }
 
   std::vector<CodecStats> counts() const { return tally_.snapshot(); }
   std::uint32_t workers() const { return workers_.workers(); }

@@ -9,6 +9,10 @@ WorkerPool::WorkerPool(std::uint32_t workers, BufferPool& pool)
     : workers_(workers), buffers_(pool), threads_(workers) {}
 
 WorkerPool::~WorkerPool() {
+  join();
+}
+
+void WorkerPool::join() {
   threads_.stop();  // queued jobs are dropped, running ones finish
   threads_.join();
 }

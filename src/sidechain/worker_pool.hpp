@@ -28,6 +28,8 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   void post(Job job);
+  // Drops jobs not yet started and waits for the running ones; the counters stay readable.
+  void join();
   // Runs job on a worker with a codec of its own, timing it; the caller is on a worker.
   template <typename Fn>
   auto with_codec(Fn&& job) {

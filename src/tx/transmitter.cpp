@@ -105,7 +105,9 @@ ExitCode Transmitter::run(int in_fd) {
   if (stage_) stage_->stop();
   reader.join();
   if (cfg_.progress) print_progress(true);
-  stage_.reset();  // joins its workers; snapshot() no longer sees it
+  // Its workers call into this transmitter: none may run once run() returns. The stage stays
+  // for the last snapshot (the final --stats-json).
+  if (stage_) stage_->join();
   return outcome_.code();
 }
 

@@ -124,7 +124,8 @@ class Transmitter final : public TransferControl, private TxLegHost {
   StopEvent reader_stop_;
   std::unique_ptr<SourceReader> reader_;
   // Compresses or filters frames between reader_ and queue_ (absent on the plain path). Set
-  // before the reader starts, destroyed by run() after it, while everything it calls exists.
+  // before the reader starts; run() joins its workers before it returns, while everything
+  // they call exists.
   std::unique_ptr<sidechain::TxStage> stage_;
   std::optional<sidechain::CompressFeedback> feedback_;  // --compress auto --no-tune; tick only
 

@@ -30,7 +30,7 @@ std::size_t CompressFeedback::index() const {
 std::optional<std::string> CompressFeedback::step(const Stats& now) {
   if (!last_) {
     last_ = now;
-    changed_at_ = now.elapsed_seconds;
+    changed_at_ = now.elapsed_seconds - kHoldSeconds;  // the start holds nothing back
     return std::nullopt;
   }
   const Stats before = *last_;

@@ -252,6 +252,15 @@ std::string quoted(const std::string& command) {
 
 FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
                         const FilterLimits& limits) {
+  std::vector<std::byte> output;
+  auto result = run_filter(command, input, limits, output);
+  result.output = std::move(output);
+  return result;
+}
+
+FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
+                        const FilterLimits& limits, std::vector<std::byte>& output) {
+  output.clear();
   FilterResult result;
   const std::string name = "filter " + quoted(command);
   auto fail = [&](std::string why) {
@@ -323,7 +332,7 @@ FilterResult run_filter(const std::string& command, std::span<const std::byte> i
   if (input.empty()) to_child.reset();
   // One byte more than allowed is proof enough of too much; never read further than that.
   const std::size_t read_limit = limits.max_output == SIZE_MAX ? SIZE_MAX : limits.max_output + 1;
-  result.output.reserve(std::min(read_limit, std::max(input.size(), kReadChunk)));
+  output.reserve(std::min(read_limit, std::max(input.size(), kReadChunk)));
   std::string stderr_text;
   char stderr_buf[4096];
   auto last_progress = Clock::now();
@@ -379,7 +388,7 @@ FilterResult run_filter(const std::string& command, std::span<const std::byte> i
       }
     }
     if (out_at >= 0 && fds[out_at].revents != 0) {
-      auto& o = result.output;
+      auto& o = output;
       if (o.capacity() - o.size() < kReadChunk)
         o.reserve(std::min(read_limit, std::max(o.capacity() * 2, o.size() + kReadChunk)));
       const std::size_t old = o.size();

@@ -22,11 +22,13 @@ std::optional<std::string> encode_frame(FrameCodec& codec, const Compression& co
   auto& h = frame.header;
   const std::span<const std::byte> raw(frame.payload.data(), h.length);
   if (!filter.command.empty()) {
-    auto result = run_filter(filter.command, raw, {wire::kMaxPayload, filter.stall_timeout});
+    auto& out = codec.filter_output();
+    auto result =
+        run_filter(filter.command, raw, {wire::kMaxPayload, filter.stall_timeout}, out);
     if (!result.ok) return "frame " + std::to_string(h.seq) + ": " + result.error;
     h.codec = wire::Codec::filter;
-    h.wire_length = static_cast<std::uint32_t>(result.output.size());
-    frame.payload = copy_to_buffer(result.output, pool);
+    h.wire_length = static_cast<std::uint32_t>(out.size());
+    frame.payload = copy_to_buffer(out, pool);
   } else {
     auto encoded = codec.encode(compression, raw);
     if (!encoded) return std::nullopt;  // goes raw
@@ -53,15 +55,16 @@ std::variant<Buffer, DecodeError> decode_frame(FrameCodec& codec, const FilterCo
   if (unfilter.command.empty())
     return DecodeError{false, name + "filtered, and this receiver has no --unfilter"};
   // One byte more than the frame may hold, so that too much output is told apart from exact.
-  auto result =
-      run_filter(unfilter.command, wire, {std::size_t{header.length} + 1, unfilter.stall_timeout});
+  auto& out = codec.filter_output();
+  auto result = run_filter(unfilter.command, wire,
+                           {std::size_t{header.length} + 1, unfilter.stall_timeout}, out);
   if (!result.ok) return DecodeError{true, name + result.error};
-  if (result.output.size() != header.length)
+  if (out.size() != header.length)
     return DecodeError{true, name + "--unfilter '" + unfilter.command + "' gave back " +
-                                 std::to_string(result.output.size()) + " bytes, not the " +
+                                 std::to_string(out.size()) + " bytes, not the " +
                                  std::to_string(header.length) +
                                  " the transmitter filtered: it does not invert the --filter"};
-  return copy_to_buffer(result.output, pool);
+  return copy_to_buffer(out, pool);
 }
 
 }  // namespace vmp::sidechain

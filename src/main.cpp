@@ -73,7 +73,6 @@ std::unique_ptr<tuner::Tuner> make_tuner(const Config& cfg, TransferControl& con
   opts.log_path = cfg.tune_log;
   opts.profile_path = cfg.tune_profile;
   opts.pinned = cfg.pinned;
-  opts.bounds.compression = cfg.tx.compress_auto;
   opts.link_count = cfg.tx.targets.size();
   opts.warn = [&log](std::string_view msg) { log.error(std::string(msg)); };
   return std::make_unique<tuner::Tuner>(control, std::move(opts));

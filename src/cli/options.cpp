@@ -292,7 +292,9 @@ std::optional<std::string> sidechain_options(const cxxopts::ParseResult& r, Conf
     if (!has(c.pinned, KnobId::frame_bytes))
       k.frame_bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(4 * MiB, k.window_bytes / 2));
   }
-  if (!c.tx.compress_auto) set(c.pinned, KnobId::compress);
+  // The user's, or (auto) the sidechain feedback's, never the tuner's: its measurements cannot
+  // tell a codec's effect from the window of frames the previous codec encoded.
+  set(c.pinned, KnobId::compress);
   if (!c.tx.compress_auto && c.tx.filter.command.empty() && k.compress == "none")
     set(c.pinned, KnobId::sidechain_workers);
   return std::nullopt;
@@ -397,7 +399,6 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
     c.tx.connect_timeout = std::chrono::seconds(s);
   }
   c.tune = r.count("no-tune") == 0;
-  c.tx.compress_feedback = c.tx.compress_auto && !c.tune;
   if (r.count("tune-seed")) c.tune_seed = r["tune-seed"].as<std::uint64_t>();
   if (r.count("tune-log")) c.tune_log = r["tune-log"].as<std::string>();
   if (r.count("tune-profile")) c.tune_profile = r["tune-profile"].as<std::string>();

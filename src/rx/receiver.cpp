@@ -250,6 +250,10 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
                                   ? "the transmitter filters frames and this receiver has no --unfilter"
                                   : "the transmitter does not filter and this receiver has --unfilter");
   }
+  // A filtered stream is checked by its raw checksums: an unfilter that does not invert the
+  // filter must not pass unnoticed. An honest transmitter always sends them with --filter.
+  if (hello->has(wire::HelloFlag::filtered) && !hello->has(wire::HelloFlag::checksums))
+    co_return co_await refuse(wire::ReplyCode::malformed, "filtered frames without checksums");
   if (cfg_.require_checksums && !hello->has(wire::HelloFlag::checksums)) {
     co_return co_await refuse(
         wire::ReplyCode::checksums_required,

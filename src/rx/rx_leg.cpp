@@ -47,7 +47,7 @@ RxLeg::RxLeg(Receiver& rx, asio::ip::tcp::socket socket, std::uint32_t id, std::
     : rx_(rx),
       socket_(std::move(socket)),
       wakeup_(socket_.get_executor()),
-      max_decoding_(std::min<std::size_t>(4, rx_.decoders_.workers())),
+      max_decoding_(std::min<std::size_t>(2, rx_.decoders_.workers())),
       decoded_(socket_.get_executor()) {
   SocketTuning tuning;
   tuning.rcvbuf_bytes = rx_.cfg_.rcvbuf_bytes;
@@ -131,6 +131,13 @@ asio::awaitable<void> RxLeg::read_loop() {
     }
     const bool last = header->has(wire::FrameFlag::last);
     const bool checksummed = header->has(wire::FrameFlag::checksum);
+    // The handshake agreed on filtering (both ends have a filter, or neither): in a filtered
+    // session every frame is filtered and checksummed, in another none is filtered.
+    const bool filtered_session = !rx_.cfg_.unfilter.command.empty();
+    if (filtered_session != (header->codec == wire::Codec::filter) ||
+        (filtered_session && !checksummed))
+      throw LegError("frame " + std::to_string(header->seq) + " does not match the session (" +
+                     std::string(filtered_session ? "" : "not ") + "filtered)");
     // Refuse from the header alone, before the payload is read into memory. A checksummed
     // frame that contradicts the stream may just be damaged: its checksum decides below.
     switch (rx_.frames_.check(header->seq, header->offset, header->length, last)) {
@@ -227,10 +234,11 @@ void RxLeg::fail(std::exception_ptr error) {
   } catch (const std::exception& e) {
     rx_.log_.error("leg " + std::to_string(stats_.id) + ": " + exception_text(e) + "; closing it");
   }
-  // The read loop ends on the closed socket; the transmitter resends what was not written.
+  // The read loop ends (cancelled); run() then tells the transmitter when the transfer is
+  // aborted, and closes the socket; else the transmitter resends what was not written.
   std::lock_guard lock(mutex_);
   asio::error_code ignored;
-  socket_.close(ignored);
+  socket_.cancel(ignored);
 }
 
 asio::awaitable<Buffer> RxLeg::read_wire(const wire::FrameHeader& header) {

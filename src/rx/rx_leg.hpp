@@ -50,8 +50,8 @@ class RxLeg : public std::enable_shared_from_this<RxLeg> {
   Receiver& rx_;
   asio::ip::tcp::socket socket_;
   Wakeup wakeup_;
-  // Decodes in flight (on this leg's strand only), and at most how many: enough to keep every
-  // worker busy from one leg.
+  // Decodes in flight (on this leg's strand only), and at most how many: two keep the workers
+  // of a small machine busy from one leg; each holds up to two frames beyond the window.
   std::size_t decoding_ = 0;
   const std::size_t max_decoding_;
   Wakeup decoded_;

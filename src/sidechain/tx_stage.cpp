@@ -35,13 +35,19 @@ bool TxStage::submit(std::shared_ptr<OutFrame> frame) {
   }
   const auto how = opts_.compression();
   workers_.post([this, how, frame = std::move(frame)](FrameCodec& codec) mutable {
-    std::optional<std::string> error;
+    // A job must not throw (it would end the worker thread): every failure ends the transfer.
     try {
-      error = encode_frame(codec, how, opts_.filter, *frame, pool_);
+      std::optional<std::string> error;
+      try {
+        error = encode_frame(codec, how, opts_.filter, *frame, pool_);
+      } catch (const std::exception& e) {
+        error = std::string("sidechain: ") + e.what();  // e.g. bad_alloc
+      }
+      done(std::move(frame), std::move(error));
     } catch (const std::exception& e) {
-      error = std::string("sidechain: ") + e.what();  // e.g. bad_alloc; ends the transfer
+      stop();
+      opts_.fail(std::string("sidechain: ") + e.what());
     }
-    done(std::move(frame), std::move(error));
   });
   return true;
 }

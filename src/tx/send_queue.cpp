@@ -8,7 +8,10 @@ namespace vmp {
 
 bool SendQueue::wait_for_room(std::uint64_t bytes) {
   std::unique_lock lock(mutex_);
-  auto fits = [&] { return closed_ || held_bytes_ == 0 || held_bytes_ + bytes <= window_bytes_; };
+  auto fits = [&] {
+    const auto used = held_bytes_ + reserved_bytes_;
+    return closed_ || used == 0 || used + bytes <= window_bytes_;
+  };
   if (!fits()) {
     const auto start = std::chrono::steady_clock::now();
     reader_waiting_ = true;
@@ -19,10 +22,16 @@ bool SendQueue::wait_for_room(std::uint64_t bytes) {
   return !closed_;
 }
 
-void SendQueue::push(OutFramePtr frame) {
+void SendQueue::reserve(std::uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  reserved_bytes_ += bytes;
+}
+
+void SendQueue::push(OutFramePtr frame, bool reserved) {
   std::lock_guard lock(mutex_);
   const auto seq = frame->header.seq;
   held_bytes_ += frame->header.length;
+  if (reserved) reserved_bytes_ -= std::min<std::uint64_t>(reserved_bytes_, frame->header.length);
   if (entries_.empty()) base_seq_ = seq;
   Entry e;
   e.frame = std::move(frame);

@@ -29,7 +29,11 @@ class SendQueue {
   // Blocks until `bytes` more fit in the window (or one frame always fits when nothing is held).
   // Returns false once close() was called.
   bool wait_for_room(std::uint64_t bytes);
-  void push(OutFramePtr frame);
+  // A frame on its way through the sidechain stage counts against the window from the moment
+  // it is read (else the stage's frames would push the queue past the receiver's window).
+  void reserve(std::uint64_t bytes);
+  // `reserved`: the frame's bytes were reserve()d and now move into the queue.
+  void push(OutFramePtr frame, bool reserved = false);
   void close();
   void set_window(std::uint64_t bytes);
 
@@ -157,6 +161,7 @@ class SendQueue {
   std::map<std::uint32_t, std::uint32_t> live_legs_;
   std::vector<Waiter> waiters_;  // preferred_first order (insertion keeps it)
   std::uint64_t held_bytes_ = 0;
+  std::uint64_t reserved_bytes_ = 0;  // read, still in the sidechain stage
   std::uint64_t window_bytes_;
   bool closed_ = false;
   std::chrono::steady_clock::duration stalled_{};

@@ -152,6 +152,7 @@ SourceReader::Result SourceReader::run() {
       ended_.store(true, std::memory_order_release);
     }
     if (opts_.stage) {
+      queue_.reserve(h.length);
       if (!opts_.stage->submit(std::move(frame))) return {};  // stopped, or the stage failed
     } else {
       queue_.push(std::move(frame));

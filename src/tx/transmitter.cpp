@@ -49,6 +49,8 @@ Transmitter::Transmitter(TxConfig cfg, Logger& log, EngineHooks hooks)
       last_leg_up_(start_) {
   if (auto err = validate(knobs_)) throw std::invalid_argument(*err);
   planner_.set_shape(knobs_.legs, knobs_.legs_per_link_max, knobs_.link_weights);
+  // Here, not in run(): the tuner and metrics threads may take snapshots before run() starts.
+  start_sidechain();
 }
 
 Transmitter::~Transmitter() {
@@ -78,7 +80,6 @@ ExitCode Transmitter::run(int in_fd) {
         std::max<std::uint64_t>(kFrameRange.min, effective_window(knobs_.window_bytes) / 2);
     return static_cast<std::uint32_t>(std::min<std::uint64_t>(knobs_.frame_bytes, fit));
   };
-  start_sidechain();
   ropts.stage = stage_.get();
   reader_ = std::make_unique<SourceReader>(std::move(ropts), queue_, pool_, reader_stop_);
   std::thread reader([this] {
@@ -126,10 +127,10 @@ void Transmitter::start_sidechain() {
     // validate() let only parseable values into the knob.
     return sidechain::parse_compression(knobs_.compress).value_or(sidechain::Compression{});
   };
-  opts.emit = [this](std::shared_ptr<OutFrame> frame) { queue_.push(std::move(frame)); };
+  opts.emit = [this](std::shared_ptr<OutFrame> frame) { queue_.push(std::move(frame), true); };
   opts.fail = [this](std::string error) { finish(ExitCode::filter, std::move(error)); };
   stage_ = std::make_unique<sidechain::TxStage>(std::move(opts), pool_);
-  if (cfg_.compress_feedback) feedback_.emplace(knobs_.compress);
+  if (cfg_.compress_auto) feedback_.emplace(knobs_.compress);
 }
 
 std::string Transmitter::message() const {

@@ -127,7 +127,7 @@ class Transmitter final : public TransferControl, private TxLegHost {
   // before the reader starts; run() joins its workers before it returns, while everything
   // they call exists.
   std::unique_ptr<sidechain::TxStage> stage_;
-  std::optional<sidechain::CompressFeedback> feedback_;  // --compress auto --no-tune; tick only
+  std::optional<sidechain::CompressFeedback> feedback_;  // --compress auto; tick loop only
 
   mutable std::mutex mutex_;  // guards the fields up to the blank line below
   Knobs knobs_;

@@ -27,10 +27,9 @@ struct TxConfig {
   // --expect-bytes: stdin must hold exactly this many bytes (a producer that dies looks like
   // an early end of file on a pipe).
   std::optional<std::uint64_t> expect_bytes;
-  // --compress auto: the compress knob is not the user's; without the tuner the sidechain's
-  // own feedback (see sidechain/compress_feedback.hpp) moves it.
+  // --compress auto: the sidechain's own feedback (sidechain/compress_feedback.hpp) moves the
+  // compress knob, with or without the tuner.
   bool compress_auto = false;
-  bool compress_feedback = false;  // auto, and no tuner: the sidechain's feedback moves it
   // --filter CMD: every frame goes through `sh -c CMD` (and the receiver's --unfilter);
   // --filter-timeout bounds how long it may make no progress.
   sidechain::FilterCommand filter;

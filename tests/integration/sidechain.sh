@@ -95,8 +95,9 @@ failing unfilter-crash 60 --filter cat -- --unfilter "$crash_on_marker"
 expect_grep "$WORK/unfilter-crash.rx.err" "frame [0-9]+: filter .*status 139" "unfilter-crash rx"
 expect_clean_error "$WORK/unfilter-crash.tx.err" "--unfilter failed" "unfilter-crash tx"
 
-# An unfilter that gives back as many bytes, but other ones: the raw checksum says so.
-failing not-inverse 60 --filter cat -- --unfilter 'tr a b'
+# An unfilter that gives back as many bytes, but other ones: the raw checksum says so. One leg:
+# the receiver's abort must reach the transmitter on the leg whose frame failed.
+failing not-inverse 60 --filter cat threads 1 -- --unfilter 'tr a b'
 expect_clean_error "$WORK/not-inverse.rx.err" "does not invert the --filter" "not-inverse rx"
 
 # A filter that reads nothing and never ends: killed after --filter-timeout of no progress.

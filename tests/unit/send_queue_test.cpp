@@ -78,6 +78,23 @@ TEST(SendQueue, WindowBlocksTheReaderUntilAcked) {
   EXPECT_TRUE(got_room.load());
 }
 
+TEST(SendQueue, FramesStillInTheSidechainCountAgainstTheWindow) {
+  BufferPool pool(0);
+  SendQueue q(200);
+  q.push(frame(pool, 0, 100));
+  q.reserve(100);  // frame 1 is being compressed
+  std::atomic<bool> got_room{false};
+  std::thread reader([&] { got_room = q.wait_for_room(100); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(got_room.load());  // 100 held + 100 on the way: no room for a third
+  q.push(frame(pool, 1, 100), /*reserved=*/true);
+  EXPECT_EQ(q.held_bytes(), 200u);
+  q.on_ack(1);
+  reader.join();
+  EXPECT_TRUE(got_room.load());
+  EXPECT_EQ(q.held_bytes(), 100u);
+}
+
 TEST(SendQueue, CloseReleasesABlockedReader) {
   BufferPool pool(0);
   SendQueue q(100);

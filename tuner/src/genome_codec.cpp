@@ -82,9 +82,6 @@ GenomeCodec::GenomeCodec(Knobs base, KnobSet pinned, std::size_t link_count,
         }
         genes_.push_back({spec.id, GeneKind::congestion, 0, 0, 0});
         continue;
-      case KnobId::compress:
-        if (bounds.compression) genes_.push_back({spec.id, GeneKind::compress, 0, 0, 0});
-        continue;
       default:
         break;
     }
@@ -133,7 +130,6 @@ GenomeCodec::GenomeCodec(Knobs base, KnobSet pinned, std::size_t link_count,
 GeneShape GenomeCodec::shape(std::size_t gene) const {
   switch (genes_.at(gene).kind) {
     case GeneKind::congestion:
-    case GeneKind::compress:
       return GeneShape::categorical;
     case GeneKind::sockbuf:
       return GeneShape::numeric_with_off;
@@ -178,12 +174,6 @@ Eigen::VectorXd GenomeCodec::encode(const Knobs& k) const {
         auto it = std::find(congestion_.begin(), congestion_.end(), k.congestion);
         auto idx = it == congestion_.end() ? 0 : it - congestion_.begin();
         x = (static_cast<double>(idx) + 0.5) / static_cast<double>(congestion_.size());
-        break;
-      }
-      case GeneKind::compress: {
-        auto it = std::find(kCompressChoices.begin(), kCompressChoices.end(), k.compress);
-        auto idx = it == kCompressChoices.end() ? 0 : it - kCompressChoices.begin();
-        x = (static_cast<double>(idx) + 0.5) / static_cast<double>(kCompressChoices.size());
         break;
       }
       case GeneKind::link_weight:
@@ -241,12 +231,6 @@ Knobs GenomeCodec::decode(const Eigen::VectorXd& genome) const {
         auto n = congestion_.size();
         auto idx = std::min(n - 1, static_cast<std::size_t>(x * static_cast<double>(n)));
         k.congestion = congestion_[idx];
-        break;
-      }
-      case GeneKind::compress: {
-        const auto n = kCompressChoices.size();
-        auto idx = std::min(n - 1, static_cast<std::size_t>(x * static_cast<double>(n)));
-        k.compress = std::string(kCompressChoices[idx]);
         break;
       }
       case GeneKind::link_weight: {

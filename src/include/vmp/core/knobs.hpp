@@ -154,8 +154,10 @@ inline constexpr std::array<KnobSpec, static_cast<std::size_t>(KnobId::count_)> 
    [](const Knobs& k) { return k.link_weights; },
    [](Knobs& k, std::vector<double> v) { k.link_weights = std::move(v); }},
   {KnobId::compress, "compress", "compress", KnobType::name, {"compress", 0, 0, false}, "",
-   "frame compression: none, lz4, zstd[:LEVEL 1-19], or auto (the tuner, or without it the "
-   "sidechain's own feedback, picks; see README)", "none", true, false, nullptr, nullptr,
+   "frame compression: none, lz4, zstd[:LEVEL 1-19], or auto (the "
+   "sidechain's own feedback, picks; see README)", "none",
+   // Not a gene: --compress auto has its own feedback loop (see README).
+   false, false, nullptr, nullptr,
    [](const Knobs& k) { return k.compress; },
    [](Knobs& k, std::string v) { k.compress = std::move(v); }},
   {KnobId::sidechain_workers, "sidechain_workers", "sidechain-workers", KnobType::count,
@@ -188,7 +190,7 @@ inline constexpr KnobRange kFrameRange = knob_spec(KnobId::frame_bytes).range;
 inline constexpr KnobRange kWindowRange = knob_spec(KnobId::window_bytes).range;
 inline constexpr KnobRange kSockBufRange = knob_spec(KnobId::sndbuf_bytes).range;
 
-// The compression ladder the tuner (and --compress auto) climbs, cheapest first: each step
+// The compression ladder --compress auto climbs, cheapest first: each step
 // shrinks typical data more and costs more CPU per byte.
 inline constexpr std::array<std::string_view, 6> kCompressChoices{"none",   "lz4",    "zstd:1",
                                                                   "zstd:3", "zstd:6", "zstd:9"};

@@ -32,9 +32,6 @@ struct SearchBounds {
   // waste experiments there (0 = kernel autotuning is always a choice).
   std::uint32_t min_sockbuf_bytes = 64 * KiB;
   std::uint32_t max_sockbuf_bytes = 32 * MiB;
-  // The compress knob is a gene only when the user left it to us (--compress auto): it
-  // costs the transfer its zero-copy paths, so it is never switched on behind the user's back.
-  bool compression = false;
 };
 
 enum class GeneKind {
@@ -43,7 +40,6 @@ enum class GeneKind {
   log_bytes,    // frame, window: log scale, rounded to 4 KiB
   sockbuf,      // 0 (kernel autotuning) for the bottom fifth, else log scale
   congestion,   // category index into the kernel's list
-  compress,     // category index into kCompressChoices (ordered: neighbours are similar)
   link_weight,  // relative share of one link, 0..100
 };
 

@@ -228,9 +228,8 @@ std::optional<std::string> parse_knob(const cxxopts::ParseResult& r, const KnobS
 
 // Options only one role uses (besides the knobs, whose table says so): given to the other role
 // they would be silently ignored, so they are an error instead.
-constexpr std::array<const char*, 7> kTxOnly{"chaos",    "connect-timeout", "no-tune",
-                                             "tune-seed", "tune-log",       "tune-profile",
-                                             "filter"};
+constexpr std::array<const char*, 7> kTxOnly{"chaos",    "connect-timeout", "no-tune", "tune-seed",
+                                             "tune-log", "tune-profile",    "filter"};
 constexpr std::array<const char*, 2> kRxOnly{"bind", "unfilter"};
 
 std::optional<std::string> wrong_role(const cxxopts::ParseResult& r, bool rx) {
@@ -290,7 +289,8 @@ std::optional<std::string> sidechain_options(const cxxopts::ParseResult& r, Conf
     // A process per frame: bigger frames spread its start-up cost (measured on 128 MB through
     // 'gzip -1': 48 MB/s with 1M frames, 55 MB/s with 4M).
     if (!has(c.pinned, KnobId::frame_bytes))
-      k.frame_bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(4 * MiB, k.window_bytes / 2));
+      k.frame_bytes =
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(4 * MiB, k.window_bytes / 2));
   }
   // The user's, or (auto) the sidechain feedback's, never the tuner's: its measurements cannot
   // tell a codec's effect from the window of frames the previous codec encoded.

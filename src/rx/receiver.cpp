@@ -245,10 +245,11 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
   if (hello->checkphrase != cfg_.checkphrase)
     co_return co_await refuse(wire::ReplyCode::bad_checkphrase, "wrong checkphrase");
   if (hello->has(wire::HelloFlag::filtered) != !cfg_.unfilter.command.empty()) {
-    co_return co_await refuse(wire::ReplyCode::filter_mismatch,
-                              cfg_.unfilter.command.empty()
-                                  ? "the transmitter filters frames and this receiver has no --unfilter"
-                                  : "the transmitter does not filter and this receiver has --unfilter");
+    co_return co_await refuse(
+        wire::ReplyCode::filter_mismatch,
+        cfg_.unfilter.command.empty()
+            ? "the transmitter filters frames and this receiver has no --unfilter"
+            : "the transmitter does not filter and this receiver has --unfilter");
   }
   // A filtered stream is checked by its raw checksums: an unfilter that does not invert the
   // filter must not pass unnoticed. An honest transmitter always sends them with --filter.
@@ -393,8 +394,8 @@ void Receiver::on_frame(const std::string& link, const wire::FrameHeader& header
   codecs_.add(header.codec, header.length, header.payload_on_wire());
   std::lock_guard lock(mutex_);
   ++frames_received_;
-  bytes_received_ += header.length;                     // stream bytes
-  link_bytes_[link] += header.payload_on_wire();        // what the path carried
+  bytes_received_ += header.length;               // stream bytes
+  link_bytes_[link] += header.payload_on_wire();  // what the path carried
 }
 
 void Receiver::on_writer_progress(const SinkWriter::Progress& p) {
@@ -422,8 +423,8 @@ void Receiver::on_cancel(wire::CancelReason reason) {
     }
   }
   // Exit as the transmitter does, so both ends of a pipeline report the same failure.
-  const ExitCode code = reason == wire::CancelReason::source_failed ? ExitCode::source
-                        : reason == wire::CancelReason::interrupted ? ExitCode::interrupted
+  const ExitCode code = reason == wire::CancelReason::source_failed   ? ExitCode::source
+                        : reason == wire::CancelReason::interrupted   ? ExitCode::interrupted
                         : reason == wire::CancelReason::filter_failed ? ExitCode::filter
                                                                       : ExitCode::internal;
   finish(code, "the transmitter cancelled the transfer: " + std::string(wire::describe(reason)));

@@ -1,7 +1,5 @@
 #pragma once
 
-#include "sidechain/frame_transform.hpp"
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +7,7 @@
 #include <string>
 
 #include "knobs.hpp"
+#include "sidechain/frame_transform.hpp"
 #include "wire/protocol.hpp"
 
 namespace vmp {

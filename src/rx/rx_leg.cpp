@@ -1,7 +1,6 @@
 #include "rx/rx_leg.hpp"
 
 #include <asio/co_spawn.hpp>
-
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/post.hpp>

@@ -45,8 +45,7 @@ FrameCodec::FrameCodec(BufferPool& pool) : pool_(pool), ctx_(std::make_unique<Co
 
 FrameCodec::~FrameCodec() = default;
 
-std::optional<Encoded> FrameCodec::encode(const Compression& how,
-                                          std::span<const std::byte> raw) {
+std::optional<Encoded> FrameCodec::encode(const Compression& how, std::span<const std::byte> raw) {
   // Worth sending only when it saves something: the output may be at most raw.size() - 1.
   if (raw.size() < 2 || raw.size() > static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE))
     return std::nullopt;
@@ -103,9 +102,9 @@ std::variant<Buffer, std::string> FrameCodec::decode(wire::Codec codec,
         return std::string("lz4 frame too large");
       Buffer raw = pool_.get(raw_length);
       // Bounded by raw_length: LZ4_decompress_safe never writes past the capacity given.
-      const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(wire.data()),
-                                        reinterpret_cast<char*>(raw.data()),
-                                        static_cast<int>(wire.size()), static_cast<int>(raw_length));
+      const int n = LZ4_decompress_safe(
+          reinterpret_cast<const char*>(wire.data()), reinterpret_cast<char*>(raw.data()),
+          static_cast<int>(wire.size()), static_cast<int>(raw_length));
       if (n < 0) return std::string("lz4: the frame does not decode");
       if (static_cast<std::uint32_t>(n) != raw_length)
         return "lz4: the frame decodes to " + std::to_string(n) + " bytes, not " +

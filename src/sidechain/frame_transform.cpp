@@ -23,8 +23,7 @@ std::optional<std::string> encode_frame(FrameCodec& codec, const Compression& co
   const std::span<const std::byte> raw(frame.payload.data(), h.length);
   if (!filter.command.empty()) {
     auto& out = codec.filter_output();
-    auto result =
-        run_filter(filter.command, raw, {wire::kMaxPayload, filter.stall_timeout}, out);
+    auto result = run_filter(filter.command, raw, {wire::kMaxPayload, filter.stall_timeout}, out);
     if (!result.ok) return "frame " + std::to_string(h.seq) + ": " + result.error;
     h.codec = wire::Codec::filter;
     h.wire_length = static_cast<std::uint32_t>(out.size());

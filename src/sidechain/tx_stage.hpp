@@ -28,7 +28,7 @@ namespace vmp::sidechain {
 class TxStage {
  public:
   struct Options {
-    std::uint32_t threads = 1;                    // the pool's size
+    std::uint32_t threads = 1;  // the pool's size
     // The knob: at most this many at once. Called without the stage's lock held.
     std::function<std::uint32_t()> workers_now;
     FilterCommand filter;  // --filter, or none

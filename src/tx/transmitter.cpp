@@ -296,7 +296,8 @@ bool Transmitter::slot_wanted(std::uint32_t slot) const {
 wire::Hello Transmitter::hello_for(std::uint32_t leg) const {
   wire::Hello h;
   if (cfg_.checksums) h.flags |= static_cast<std::uint16_t>(wire::HelloFlag::checksums);
-  if (!cfg_.filter.command.empty()) h.flags |= static_cast<std::uint16_t>(wire::HelloFlag::filtered);
+  if (!cfg_.filter.command.empty())
+    h.flags |= static_cast<std::uint16_t>(wire::HelloFlag::filtered);
   h.checkphrase = cfg_.checkphrase;
   h.session = session_;
   h.leg = leg;

@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "engine_hooks.hpp"
-#include "transfer_control.hpp"
 #include "sidechain/compress_feedback.hpp"
+#include "transfer_control.hpp"
 #include "tx/link_planner.hpp"
 #include "tx/send_queue.hpp"
 #include "tx/source_reader.hpp"

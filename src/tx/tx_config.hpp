@@ -1,14 +1,13 @@
 // Everything the transmitter needs from the command line.
 #pragma once
 
-#include "sidechain/frame_transform.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 #include "knobs.hpp"
+#include "sidechain/frame_transform.hpp"
 #include "tx/link_planner.hpp"
 #include "wire/protocol.hpp"
 

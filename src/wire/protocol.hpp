@@ -111,7 +111,7 @@ enum class CancelReason : std::uint16_t {
   source_failed = 1,
   interrupted = 2,
   internal = 3,
-  mismatch = 4,  // the receiver's count of the stream is not what was sent
+  mismatch = 4,       // the receiver's count of the stream is not what was sent
   filter_failed = 5,  // the transmitter's --filter failed (exit status, signal, hang)
 };
 std::string_view describe(CancelReason reason);
@@ -161,7 +161,7 @@ enum class AbortCode : std::uint16_t {
   sink_failed = 1,
   protocol = 2,
   shutdown = 3,
-  mismatch = 4,  // frames that contradict each other (offsets, a copy unlike the original)
+  mismatch = 4,       // frames that contradict each other (offsets, a copy unlike the original)
   filter_failed = 5,  // the receiver's --unfilter failed or did not give back the raw frame
 };
 std::string_view describe(AbortCode code);

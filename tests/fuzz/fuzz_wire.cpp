@@ -47,9 +47,8 @@ bool same(const HelloReply& a, const HelloReply& b) {
 
 bool same(const FrameHeader& a, const FrameHeader& b) {
   return a.kind == b.kind && a.cancel == b.cancel && a.flags == b.flags && a.length == b.length &&
-         a.seq == b.seq && a.offset == b.offset && a.checksum == b.checksum &&
-         a.codec == b.codec && a.payload_on_wire() == b.payload_on_wire() &&
-         a.wire_checksum == b.wire_checksum;
+         a.seq == b.seq && a.offset == b.offset && a.checksum == b.checksum && a.codec == b.codec &&
+         a.payload_on_wire() == b.payload_on_wire() && a.wire_checksum == b.wire_checksum;
 }
 
 bool same(const Control& a, const Control& b) {

@@ -8,7 +8,10 @@ namespace {
 // A transfer whose bottleneck the test dictates, one second per step.
 struct Sim {
   Stats s;
-  Sim() { s.sidechain = SidechainStats{}; s.sidechain->codecs = {{"none", 0, 0, 0}, {"zstd", 0, 0, 0}}; }
+  Sim() {
+    s.sidechain = SidechainStats{};
+    s.sidechain->codecs = {{"none", 0, 0, 0}, {"zstd", 0, 0, 0}};
+  }
   Stats tick(double stage_wait, double network_wait, std::uint64_t frames, std::uint64_t raw) {
     s.elapsed_seconds += 1;
     s.sidechain_stall_seconds += stage_wait;

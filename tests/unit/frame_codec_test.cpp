@@ -137,7 +137,9 @@ TEST(FrameTransform, EncodedFrameKeepsItsRawChecksumAndGainsAWireChecksum) {
   EXPECT_EQ(wire::wire_checksum(h, wire), h.wire_checksum);
   auto back = decode_frame(codec, {}, h, wire, pool);
   ASSERT_TRUE(std::holds_alternative<Buffer>(back));
-  EXPECT_EQ(wire::frame_checksum(h, std::span<const std::byte>(std::get<Buffer>(back).data(), h.length)), raw_sum);
+  EXPECT_EQ(
+      wire::frame_checksum(h, std::span<const std::byte>(std::get<Buffer>(back).data(), h.length)),
+      raw_sum);
 }
 
 TEST(FrameTransform, FilterFramesAlwaysGoFilteredAndAFailingUnfilterIsFatal) {

@@ -63,7 +63,7 @@ struct LinkStats {
 // Frames through the sidechain stage with one codec ("none" counts frames that went raw
 // because compressing did not shrink them).
 struct CodecStats {
-  std::string codec;             // "none", "lz4", "zstd", "filter"
+  std::string codec;  // "none", "lz4", "zstd", "filter"
   std::uint64_t frames = 0;
   std::uint64_t raw_bytes = 0;   // stream bytes
   std::uint64_t wire_bytes = 0;  // what they were on the wire

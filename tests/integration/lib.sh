@@ -331,6 +331,21 @@ input_hash() {
   fi
 }
 
+# split_args TX_ARGS... [-- RX_ARGS...]: sets the arrays TX_ARGS and RX_ARGS.
+split_args() {
+  TX_ARGS=()
+  RX_ARGS=()
+  while (($#)); do
+    if [[ $1 == -- ]]; then
+      shift
+      RX_ARGS=("$@")
+      return
+    fi
+    TX_ARGS+=("$1")
+    shift
+  done
+}
+
 # transfer NAME INPUT SECONDS [TX_ARGS...] [-- RX_ARGS...]: the basic end-to-end check.
 # (INPUT may be a pipe such as <(cmd); then pass its digest in WANT_HASH.) A
 # receiver on a fresh port (extra RX_ARGS), `viamillipede tx 127.0.0.1 PORT TX_ARGS < INPUT`
@@ -339,20 +354,12 @@ input_hash() {
 transfer() {
   local name=$1 input=$2 secs=$3
   shift 3
-  local txargs=() rxargs=() port want
-  while (($#)); do
-    if [[ $1 == -- ]]; then
-      shift
-      rxargs=("$@")
-      break
-    fi
-    txargs+=("$1")
-    shift
-  done
+  local port want
+  split_args "$@"
   if [[ -n ${WANT_HASH:-} ]]; then want=$WANT_HASH; else input_hash want "$input"; fi
   free_port port
-  start_rx "$name.rx" "$port" "${rxargs[@]}"
-  run_vmp "$name.tx" "$secs" tx 127.0.0.1 "$port" "${NO_TUNE[@]}" "${txargs[@]}" <"$input"
+  start_rx "$name.rx" "$port" "${RX_ARGS[@]}"
+  run_vmp "$name.tx" "$secs" tx 127.0.0.1 "$port" "${NO_TUNE[@]}" "${TX_ARGS[@]}" <"$input"
   expect_eq "$VMP_RC" 0 "$name: tx exit status"
   finish_rx "$name.rx"
   expect_eq "$RX_RC" 0 "$name: rx exit status"

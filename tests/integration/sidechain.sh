@@ -65,19 +65,10 @@ crash_on_marker='python3 -c "import os,sys,signal; d=sys.stdin.buffer.read(); (o
 failing() {  # failing NAME SECONDS TX_ARGS... -- RX_ARGS...: expects exit 9 on both ends
   local name=$1 secs=$2
   shift 2
-  local txargs=() rxargs=()
-  while (($#)); do
-    if [[ $1 == -- ]]; then
-      shift
-      rxargs=("$@")
-      break
-    fi
-    txargs+=("$1")
-    shift
-  done
+  split_args "$@"
   free_port P
-  RX_SINK=null start_rx "$name.rx" "$P" "${rxargs[@]}"
-  run_vmp "$name.tx" "$secs" tx 127.0.0.1 "$P" "${NO_TUNE[@]}" "${txargs[@]}" <"$WORK/marked"
+  RX_SINK=null start_rx "$name.rx" "$P" "${RX_ARGS[@]}"
+  run_vmp "$name.tx" "$secs" tx 127.0.0.1 "$P" "${NO_TUNE[@]}" "${TX_ARGS[@]}" <"$WORK/marked"
   finish_rx "$name.rx" 30
   expect_eq "$VMP_RC" 9 "$name: tx exit status"
   expect_eq "$RX_RC" 9 "$name: rx exit status"

@@ -15,9 +15,14 @@ namespace vmp::sidechain {
 
 template <typename Fn, typename R = std::invoke_result_t<Fn&, FrameCodec&>>
 asio::awaitable<R> run_on_worker(WorkerPool& pool, Fn fn) {
+  pool.job_queued();
   co_return co_await asio::co_spawn(
       pool.executor(),
       [&pool, fn = std::move(fn)]() mutable -> asio::awaitable<R> {
+        struct Done {
+          WorkerPool& pool;
+          ~Done() { pool.job_done(); }
+        } done{pool};
         co_return pool.with_codec(fn);
       },
       asio::use_awaitable);

@@ -39,10 +39,10 @@ void WorkerPool::add_busy(std::chrono::steady_clock::duration d) {
 }
 
 void WorkerPool::post(Job job) {
-  depth_.fetch_add(1, std::memory_order_relaxed);
+  job_queued();
   asio::post(threads_, [this, job = std::move(job)] {
     with_codec(job);
-    depth_.fetch_sub(1, std::memory_order_relaxed);
+    job_done();
   });
 }
 

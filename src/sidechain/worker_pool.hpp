@@ -47,8 +47,11 @@ class WorkerPool {
   std::uint32_t workers() const { return workers_; }
   // Seconds the workers spent in jobs, summed over workers (the stage's CPU share).
   double busy_seconds() const { return busy_ns_.load(std::memory_order_relaxed) / 1e9; }
-  // Jobs posted with post() and not yet finished.
+  // Jobs queued or running (post() and run_on_worker alike).
   std::size_t depth() const { return depth_.load(std::memory_order_relaxed); }
+  // How both count a job: from before it is queued until it has run.
+  void job_queued() { depth_.fetch_add(1, std::memory_order_relaxed); }
+  void job_done() { depth_.fetch_sub(1, std::memory_order_relaxed); }
 
  private:
   struct Lease {

@@ -2,11 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
 #include <condition_variable>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "sidechain/run_on_worker.hpp"
 
 namespace vmp::sidechain {
 namespace {
@@ -109,6 +115,31 @@ TEST(TxStage, AFailedFilterStopsTheStageAndIsReportedOnce) {
   EXPECT_EQ(out.failures.size(), 1u);
   EXPECT_NE(out.failures[0].find("status 4"), std::string::npos) << out.failures[0];
   EXPECT_TRUE(out.frames.empty());
+}
+
+TEST(WorkerPool, DepthCountsWorkAwaitedByACoroutineUntilItIsDone) {
+  BufferPool pool(1 << 20);
+  WorkerPool workers(1, pool);
+  asio::io_context io;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  int result = 0;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        result = co_await run_on_worker(workers, [released](FrameCodec&) {
+          released.wait();
+          return 42;
+        });
+      },
+      asio::detached);
+  std::thread runner([&] { io.run(); });
+  for (int i = 0; i < 200 && workers.depth() == 0; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(workers.depth(), 1u);  // the receiver's queue-depth metric sees decodes too
+  release.set_value();
+  runner.join();
+  EXPECT_EQ(result, 42);
+  EXPECT_EQ(workers.depth(), 0u);
 }
 
 }  // namespace

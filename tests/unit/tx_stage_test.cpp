@@ -119,15 +119,19 @@ TEST(TxStage, AFailedFilterStopsTheStageAndIsReportedOnce) {
 
 TEST(WorkerPool, DepthCountsWorkAwaitedByACoroutineUntilItIsDone) {
   BufferPool pool(1 << 20);
-  WorkerPool workers(1, pool);
+  // Before the pool, so destroyed after it: as in the receiver, the workers are joined while
+  // the io_context their results go to still exists.
   asio::io_context io;
+  WorkerPool workers(1, pool);
   std::promise<void> release;
   auto released = release.get_future().share();
   int result = 0;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        result = co_await run_on_worker(workers, [released](FrameCodec&) {
+        // Captures by reference only: GCC 12 destroys a temporary with a non-trivial
+        // destructor twice inside a co_await expression (as the receiver's decode does).
+        result = co_await run_on_worker(workers, [&released](FrameCodec&) {
           released.wait();
           return 42;
         });

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "cli/options.hpp"
+#include "crypto/key_file.hpp"
 #include "rx/receiver.hpp"
 #include "tx/transmitter.hpp"
 #include "util/exception_text.hpp"
@@ -134,6 +135,17 @@ int run(int argc, char** argv) {
     case Config::Mode::version:
       std::fputs(version_text().c_str(), stdout);
       return 0;
+    case Config::Mode::genkey: {
+      if (auto error = crypto::write_new_key_file(cfg.genkey_path); !error.empty()) {
+        std::fprintf(stderr, "viamillipede: %s\n", error.c_str());
+        return to_int(ExitCode::usage);
+      }
+      std::fprintf(stderr,
+                   "viamillipede: wrote a new key to %s (mode 0600); copy it to the other end over "
+                   "a trusted channel\n",
+                   cfg.genkey_path.c_str());
+      return 0;
+    }
     case Config::Mode::rx: {
       Logger log("viamillipede rx", cfg.verbosity);
       return run_rx(cfg, log);

@@ -56,6 +56,10 @@ void append_transfer(FamilyList& out, const Stats& s) {
                 "Connections closed because they were not a valid handshake for this session.")
         .sample({{"role", role}}, num(s.rejected_connections));
   }
+  out.counter("viamillipede_auth_failures_total",
+              "Keyed sessions: leg proofs, frames and control messages that failed "
+              "authentication (forged, replayed, altered on the way, or a peer with another key).")
+      .sample({{"role", role}}, num(s.auth_failures));
   out.counter("viamillipede_reconnects_total", "Leg connections re-established after a loss.")
       .sample({{"role", role}}, num(s.reconnects));
   out.gauge("viamillipede_window_used_bytes",

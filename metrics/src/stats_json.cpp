@@ -122,6 +122,8 @@ std::string stats_to_json(const Stats& s) {
   if (s.role == Role::tx) j["resent_bytes"] = s.resent_bytes;
   j["reconnects"] = s.reconnects;
   if (s.role == Role::rx) j["rejected_connections"] = s.rejected_connections;
+  j["keyed"] = s.keyed;
+  j["auth_failures"] = s.auth_failures;
   j["stall_seconds"] = {{"source", s.source_stall_seconds},
                         {"sidechain", s.sidechain_stall_seconds},
                         {"network", s.network_stall_seconds},

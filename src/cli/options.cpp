@@ -4,8 +4,12 @@
 #include <cxxopts.hpp>
 #include <limits>
 #include <map>
+#include <memory>
 #include <span>
 #include <sstream>
+
+#include "crypto/cipher.hpp"
+#include "crypto/key_file.hpp"
 
 namespace vmp {
 namespace {
@@ -23,6 +27,7 @@ const std::map<std::string, std::pair<std::string, int>>& words() {
       {"chaos", {"chaos", 1}},
       {"verbose", {"verbose", 1}},
       {"checkphrase", {"checkphrase", 1}},
+      {"genkey", {"genkey", 1}},
   };
   return table;
 }
@@ -129,6 +134,8 @@ cxxopts::Options make_options() {
     ("rx", "receive on PORT, write the stream to stdout", cxxopts::value<std::string>(), "PORT")
     ("tx", "send stdin to HOST:PORT (repeat for more links, in preference order)",
      cxxopts::value<std::vector<std::string>>(), "HOST:PORT")
+    ("genkey", "write a new random key to FILE (mode 0600) for --key-file; never overwrites",
+     cxxopts::value<std::string>(), "FILE")
     ("h,help", "show this help")
     ("version", "show the version");
   o.add_options("transfer")
@@ -151,7 +158,11 @@ cxxopts::Options make_options() {
     ("unfilter", "rx: undo the transmitter's --filter with `sh -c CMD` (e.g. 'gzip -dc')",
      cxxopts::value<std::string>(), "CMD")
     ("filter-timeout", "a --filter/--unfilter that reads and writes nothing this long hangs: "
-     "the transfer fails (exit 9), seconds [60]", cxxopts::value<std::uint32_t>(), "S");
+     "the transfer fails (exit 9), seconds [60]", cxxopts::value<std::uint32_t>(), "S")
+    ("key-file", "pre-shared key (make one with genkey; mode 0600): both ends prove they hold "
+     "it on every leg, and every frame is encrypted and authenticated", cxxopts::value<std::string>(), "FILE")
+    ("cipher", "tx: aes-256-gcm, chacha20-poly1305, or auto (AES where the CPU has AES "
+     "instructions) [auto]", cxxopts::value<std::string>(), "NAME");
   // clang-format on
   add_knob_options(o);
   // clang-format off
@@ -228,8 +239,8 @@ std::optional<std::string> parse_knob(const cxxopts::ParseResult& r, const KnobS
 
 // Options only one role uses (besides the knobs, whose table says so): given to the other role
 // they would be silently ignored, so they are an error instead.
-constexpr std::array<const char*, 7> kTxOnly{"chaos",    "connect-timeout", "no-tune", "tune-seed",
-                                             "tune-log", "tune-profile",    "filter"};
+constexpr std::array<const char*, 8> kTxOnly{"chaos",    "connect-timeout", "no-tune", "tune-seed",
+                                             "tune-log", "tune-profile",    "filter",  "cipher"};
 constexpr std::array<const char*, 2> kRxOnly{"bind", "unfilter"};
 
 std::optional<std::string> wrong_role(const cxxopts::ParseResult& r, bool rx) {
@@ -295,8 +306,27 @@ std::optional<std::string> sidechain_options(const cxxopts::ParseResult& r, Conf
   // The user's, or (auto) the sidechain feedback's, never the tuner's: its measurements cannot
   // tell a codec's effect from the window of frames the previous codec encoded.
   set(c.pinned, KnobId::compress);
-  if (!c.tx.compress_auto && c.tx.filter.command.empty() && k.compress == "none")
+  if (!c.tx.compress_auto && c.tx.filter.command.empty() && k.compress == "none" && !c.tx.key)
     set(c.pinned, KnobId::sidechain_workers);
+  return std::nullopt;
+}
+
+// --key-file (both roles) and --cipher (tx).
+std::optional<std::string> key_options(const cxxopts::ParseResult& r, Config& c) {
+  if (!r.count("key-file")) {
+    if (r.count("cipher")) return "--cipher needs --key-file";
+    return std::nullopt;
+  }
+  auto loaded = crypto::load_key_file(r["key-file"].as<std::string>());
+  if (auto* error = std::get_if<std::string>(&loaded)) return *error;
+  auto key = std::make_shared<const crypto::Secret>(std::move(std::get<crypto::Secret>(loaded)));
+  c.tx.key = c.rx.key = key;
+  const auto name = r.count("cipher") ? r["cipher"].as<std::string>() : std::string("auto");
+  const auto cipher = crypto::parse_cipher(name);
+  if (!cipher) {
+    return "--cipher: '" + name + "' is not one of aes-256-gcm, chacha20-poly1305, auto";
+  }
+  c.tx.cipher = *cipher;
   return std::nullopt;
 }
 
@@ -305,6 +335,13 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
   if (r.count("help")) return c;
   if (r.count("version")) {
     c.mode = Config::Mode::version;
+    return c;
+  }
+  if (r.count("genkey")) {
+    if (r.count("rx") || r.count("tx")) return UsageError{"genkey is a command of its own"};
+    c.mode = Config::Mode::genkey;
+    c.genkey_path = r["genkey"].as<std::string>();
+    if (c.genkey_path.empty()) return UsageError{"genkey needs a file name"};
     return c;
   }
   const bool rx = r.count("rx") > 0;
@@ -330,6 +367,7 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
   c.tx.zero_copy = c.rx.zero_copy = r.count("no-zero-copy") == 0;
   if (r.count("metrics")) c.metrics = r["metrics"].as<std::string>();
   if (r.count("stats-json")) c.stats_json = r["stats-json"].as<std::string>();
+  if (auto e = key_options(r, c)) return UsageError{*e};
 
   if (rx) {
     auto port = parse_port(r["rx"].as<std::string>());
@@ -456,6 +494,7 @@ std::string usage_text() {
   std::string text =
       "usage: viamillipede rx PORT [options]              (receive; stream to stdout)\n"
       "       viamillipede tx HOST PORT [tx HOST PORT ...] [options]   (send stdin)\n"
+      "       viamillipede genkey FILE                          (a new key for --key-file)\n"
       "words as in the original: threads N, checksum, chaos N, verbose N, checkphrase WORD\n";
   auto o = make_options();
   return text + o.help({"mode", "transfer", "knobs", "observe", "tuner"});

@@ -17,7 +17,7 @@
 namespace vmp {
 
 struct Config {
-  enum class Mode { tx, rx, help, version };
+  enum class Mode { tx, rx, help, version, genkey };
   Mode mode = Mode::help;
   TxConfig tx;
   RxConfig rx;
@@ -28,7 +28,8 @@ struct Config {
   std::optional<std::uint64_t> tune_seed;
   std::string tune_log;
   std::string tune_profile;
-  KnobSet pinned;  // knobs the user set explicitly; the tuner leaves them alone
+  KnobSet pinned;           // knobs the user set explicitly; the tuner leaves them alone
+  std::string genkey_path;  // genkey FILE
 };
 
 struct UsageError {

@@ -18,7 +18,9 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
+#include "rx/key_check.hpp"
 #include "util/finish_on_throw.hpp"
 #include "util/signal_watch.hpp"
 #include "util/socket_tuning.hpp"
@@ -184,12 +186,21 @@ std::function<void(std::exception_ptr)> Receiver::on_throw(std::string what) {
   });
 }
 
+void Receiver::on_auth_failure() {
+  std::lock_guard lock(mutex_);
+  ++auth_failures_;
+}
+
 void Receiver::reject(const tcp::socket& socket, const std::string& why) {
+  reject(address_of(socket), peer_of(socket), why);
+}
+
+void Receiver::reject(const std::string& address, const std::string& peer, const std::string& why) {
   {
     std::lock_guard lock(mutex_);
     ++rejected_;
   }
-  rejects_.reject(address_of(socket), peer_of(socket), why);
+  rejects_.reject(address, peer, why);
 }
 
 asio::awaitable<void> Receiver::accept_loop() {
@@ -219,6 +230,7 @@ asio::awaitable<void> Receiver::accept_loop() {
 // Handshake checks, in the order that tells a stranger the most useful thing.
 asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pass) {
   const auto peer = peer_of(socket);
+  const auto address = address_of(socket);
   std::array<std::byte, wire::Hello::kSize> buf{};
   asio::steady_timer deadline(socket.get_executor(), cfg_.handshake_timeout);
   auto got = co_await (asio::async_read(socket, asio::buffer(buf), nothrow) ||
@@ -227,13 +239,23 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
   if (auto [ec, n] = std::get<0>(got); ec) {
     co_return reject(socket, "closed before a complete handshake (" + ec.message() + ")");
   }
+  // Set once a keyed transmitter proved the key: every reply after that carries a tag.
+  std::optional<ProvenLeg> proven;
+  auto send_reply = [&](const wire::HelloReply& reply) -> asio::awaitable<void> {
+    const auto encoded = reply.encode();
+    std::vector<std::byte> bytes(encoded.begin(), encoded.end());
+    if (proven) {
+      const auto tag = proven->auth.outgoing.tag(encoded);
+      bytes.insert(bytes.end(), tag.begin(), tag.end());
+    }
+    co_await asio::async_write(socket, asio::buffer(bytes), nothrow);
+  };
   // A refusal says why and nothing else: no sequence numbers, ids or counts for strangers.
   auto refuse = [&](wire::ReplyCode code, const std::string& why) -> asio::awaitable<void> {
     wire::HelloReply reply;
     reply.code = code;
-    const auto bytes = reply.encode();
     reject(socket, why);
-    co_await asio::async_write(socket, asio::buffer(bytes), nothrow);
+    co_await send_reply(reply);
   };
   const auto hello = wire::Hello::decode(buf);
   if (!hello) co_return co_await refuse(wire::ReplyCode::malformed, "not a viamillipede handshake");
@@ -244,6 +266,21 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
   }
   if (hello->checkphrase != cfg_.checkphrase)
     co_return co_await refuse(wire::ReplyCode::bad_checkphrase, "wrong checkphrase");
+  if (hello->has(wire::HelloFlag::keyed) != (cfg_.key != nullptr)) {
+    co_return co_await refuse(
+        cfg_.key ? wire::ReplyCode::key_required : wire::ReplyCode::no_key,
+        cfg_.key ? "the transmitter has no key, and this receiver requires one (--key-file)"
+                 : "the transmitter has a key (--key-file), and this receiver has none");
+  }
+  if (cfg_.key) {
+    auto check = co_await check_key(socket, *cfg_.key, buf, deadline);
+    if (!check.leg) {
+      if (check.wrong_key) on_auth_failure();
+      // The socket may be closed by now: the address read when it was new.
+      co_return reject(address, peer, check.failure);
+    }
+    proven = std::move(check.leg);
+  }
   if (hello->has(wire::HelloFlag::filtered) != !cfg_.unfilter.command.empty()) {
     co_return co_await refuse(
         wire::ReplyCode::filter_mismatch,
@@ -280,11 +317,27 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
       session_.reset();
       seen_leg_ids_.clear();
     }
+    // A keyed session's frame keys come from its transmitter's salt, the same on every leg.
+    if (proven && session_ && *session_ == hello->session && session_salt_ &&
+        *session_salt_ != proven->offer.session_salt) {
+      lock.unlock();
+      co_return co_await refuse(
+          wire::ReplyCode::malformed,
+          "a leg of session " + std::to_string(hello->session) + " with another session salt");
+    }
     complete = written_.complete;
     // Legs keep coming after completion: the transmitter's end frame may arrive on a new one.
     admitted = !probe && !abort_;
     if (!session_ && admitted) {
       session_ = hello->session;
+      if (proven) {
+        session_salt_ = proven->offer.session_salt;
+        frame_keys_ = std::make_shared<const crypto::FrameKeys>(
+            *cfg_.key, proven->offer.session_salt, proven->cipher);
+      } else {
+        session_salt_.reset();
+        frame_keys_.reset();
+      }
       outage_timeout_ =
           std::min(std::chrono::seconds(hello->outage_timeout_seconds), cfg_.max_outage);
       log_.info(1, "session " + std::to_string(hello->session) + " from " + peer);
@@ -303,8 +356,7 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
     reply.digest = complete ? count.digest : 0;
     reply.receiver_id = receiver_id_;
     reply.window_bytes = cfg_.window_bytes;
-    const auto bytes = reply.encode();
-    co_await asio::async_write(socket, asio::buffer(bytes), nothrow);
+    co_await send_reply(reply);
   }
   if (!admitted) co_return;             // a probe, or the transfer has been aborted
   { auto released = std::move(pass); }  // no longer a stranger: out of the handshake caps
@@ -315,7 +367,10 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
     if (session_ != hello->session) co_return;
     // The transmitter reuses its slot number as the leg id: a known id is a reconnect.
     if (!seen_leg_ids_.insert(hello->leg).second) ++reconnects_;
-    leg = std::make_shared<RxLeg>(*this, std::move(socket), hello->leg, peer);
+    std::optional<crypto::LegAuth> auth;
+    if (proven) auth.emplace(std::move(proven->auth));
+    leg = std::make_shared<RxLeg>(*this, std::move(socket), hello->leg, peer, std::move(auth),
+                                  frame_keys_);
     legs_.push_back(leg);
   }
   co_await leg->run();
@@ -528,6 +583,8 @@ Stats Receiver::snapshot() const {
   s.bytes_out = written_.bytes;
   s.frames = frames_received_;
   s.rejected_connections = rejected_;
+  s.keyed = cfg_.key != nullptr;
+  s.auth_failures = auth_failures_;
   s.window_bytes_limit = cfg_.window_bytes;
   s.expected_bytes = cfg_.expect_bytes.value_or(0);  // what the reorder buffer may hold at most
   s.reconnects = reconnects_;

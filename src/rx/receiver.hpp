@@ -39,6 +39,7 @@
 #include <set>
 #include <string>
 
+#include "crypto/frame_keys.hpp"
 #include "engine_hooks.hpp"
 #include "rx/handshake_gate.hpp"
 #include "rx/reassembler.hpp"
@@ -83,6 +84,9 @@ class Receiver final : public StatsSource {
   asio::awaitable<void> tick_loop();
   void report_gap();  // I/O thread (tick)
   void reject(const asio::ip::tcp::socket& socket, const std::string& why);
+  void reject(const std::string& address, const std::string& peer, const std::string& why);
+  // Keyed: a proof, frame or control message failed authentication (counted).
+  void on_auth_failure();
   void on_frame(const std::string& link, const wire::FrameHeader& header);
   // The --unfilter failed on a frame, or did not give back what the transmitter filtered:
   // resending cannot help, so the transfer ends (exit 9) and the transmitter is told.
@@ -120,6 +124,10 @@ class Receiver final : public StatsSource {
 
   mutable std::mutex mutex_;  // guards everything below
   std::optional<std::uint64_t> session_;
+  // Keyed sessions: the transmitter's session salt, and the keys its frames are sealed with.
+  std::optional<crypto::Salt> session_salt_;
+  std::shared_ptr<const crypto::FrameKeys> frame_keys_;
+  std::uint64_t auth_failures_ = 0;
   std::chrono::seconds outage_timeout_{0};
   std::list<std::shared_ptr<RxLeg>> legs_;
   std::set<std::uint32_t> seen_leg_ids_;

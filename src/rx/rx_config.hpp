@@ -3,9 +3,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "crypto/secret.hpp"
 #include "knobs.hpp"
 #include "sidechain/frame_transform.hpp"
 #include "wire/protocol.hpp"
@@ -43,6 +45,8 @@ struct RxConfig {
   // this; the wire never names a command.
   sidechain::FilterCommand unfilter;
   std::uint32_t sidechain_workers = 0;  // threads decoding frames; 0 = one per core
+  // --key-file: only transmitters that prove they hold it are served (crypto/leg_auth.hpp).
+  std::shared_ptr<const crypto::Secret> key;
 };
 
 }  // namespace vmp

@@ -42,9 +42,12 @@ struct LegError : std::runtime_error {
 
 }  // namespace
 
-RxLeg::RxLeg(Receiver& rx, asio::ip::tcp::socket socket, std::uint32_t id, std::string peer)
+RxLeg::RxLeg(Receiver& rx, asio::ip::tcp::socket socket, std::uint32_t id, std::string peer,
+             std::optional<crypto::LegAuth> auth, std::shared_ptr<const crypto::FrameKeys> keys)
     : rx_(rx),
       socket_(std::move(socket)),
+      auth_(std::move(auth)),
+      keys_(std::move(keys)),
       wakeup_(socket_.get_executor()),
       max_decoding_(std::min<std::size_t>(2, rx_.decoders_.workers())),
       decoded_(socket_.get_executor()) {
@@ -96,7 +99,7 @@ asio::awaitable<void> RxLeg::run() {
   // When this leg's frame made us give up, it may be the transmitter's only one: say so on
   // it before it closes (best effort), or the transmitter would retry for its outage timeout.
   if (const auto last_word = rx_.current_ack(); last_word.type == wire::ControlType::abort) {
-    const auto bytes = last_word.encode();
+    const auto bytes = control_bytes(last_word);
     asio::steady_timer limit(socket_.get_executor(), 1s);
     co_await (asio::async_write(socket_, asio::buffer(bytes), nothrow) ||
               limit.async_wait(nothrow));
@@ -104,6 +107,37 @@ asio::awaitable<void> RxLeg::run() {
   std::lock_guard lock(mutex_);  // sample_tcp() may be reading the descriptor
   asio::error_code ignored;
   socket_.close(ignored);
+}
+
+std::string RxLeg::forged(const std::string& what) {
+  rx_.on_auth_failure();
+  return what + " (failed authentication)";
+}
+
+std::vector<std::byte> RxLeg::control_bytes(const wire::Control& control) {
+  const auto encoded = control.encode();
+  std::vector<std::byte> bytes(encoded.begin(), encoded.end());
+  if (auth_) {
+    const auto tag = auth_->outgoing.tag(encoded);
+    bytes.insert(bytes.end(), tag.begin(), tag.end());
+  }
+  return bytes;
+}
+
+asio::awaitable<void> RxLeg::closing_frame(
+    const wire::FrameHeader& header, std::span<const std::byte, wire::FrameHeader::kSize> raw) {
+  if (auth_) {
+    std::array<std::byte, wire::kTagSize> tag{};
+    co_await asio::async_read(socket_, asio::buffer(tag), asio::use_awaitable);
+    if (!auth_->incoming.verify(raw, tag))
+      throw LegError(
+          forged(header.kind == wire::FrameKind::cancel ? "a cancel frame" : "an end frame"));
+  }
+  if (header.kind == wire::FrameKind::cancel) {
+    rx_.on_cancel(header.cancel);
+  } else {
+    rx_.on_end(header.end_count());
+  }
 }
 
 std::string RxLeg::contradiction(const wire::FrameHeader& header) {
@@ -120,16 +154,20 @@ asio::awaitable<void> RxLeg::read_loop() {
     co_await asio::async_read(socket_, asio::buffer(hbuf), asio::use_awaitable);
     const auto header = wire::FrameHeader::decode(hbuf);
     if (!header) throw LegError("malformed or oversize frame header");
-    if (header->kind == wire::FrameKind::cancel) {
-      rx_.on_cancel(header->cancel);
-      co_return;
-    }
-    if (header->kind == wire::FrameKind::end) {
-      rx_.on_end(header->end_count());
+    if (header->kind == wire::FrameKind::cancel || header->kind == wire::FrameKind::end) {
+      co_await closing_frame(*header, hbuf);
       co_return;
     }
     const bool last = header->has(wire::FrameFlag::last);
     const bool checksummed = header->has(wire::FrameFlag::checksum);
+    // In a keyed session every frame is sealed (and nothing else is): an unsealed one is
+    // forged, and one that contradicts the stream is judged by its tag, below.
+    const bool sealed = header->has(wire::FrameFlag::sealed);
+    if (sealed != (keys_ != nullptr)) {
+      if (keys_) throw LegError(forged("frame " + std::to_string(header->seq) + " is not sealed"));
+      throw LegError("frame " + std::to_string(header->seq) +
+                     " is sealed in a session without a key");
+    }
     // The handshake agreed on filtering (both ends have a filter, or neither): in a filtered
     // session every frame is filtered and checksummed, in another none is filtered.
     const bool filtered_session = !rx_.cfg_.unfilter.command.empty();
@@ -144,7 +182,7 @@ asio::awaitable<void> RxLeg::read_loop() {
         throw LegError("frame " + std::to_string(header->seq) + " is beyond the window");
       case Reassembler::Insert::inconsistent:
       case Reassembler::Insert::conflicting:
-        if (!checksummed) throw LegError(contradiction(*header));
+        if (!checksummed && !sealed) throw LegError(contradiction(*header));
         break;
       case Reassembler::Insert::accepted:
       case Reassembler::Insert::duplicate:
@@ -155,7 +193,7 @@ asio::awaitable<void> RxLeg::read_loop() {
     frame.offset = header->offset;
     frame.length = header->length;
     frame.last = last;
-    if (header->codec != wire::Codec::none) {
+    if (header->codec != wire::Codec::none || sealed) {
       // Decoded on the sidechain's workers while this leg reads on: several frames of one leg
       // decode at once (a transmitter may well send most frames on its first leg).
       Buffer wire_bytes = co_await read_wire(*header);
@@ -245,20 +283,22 @@ asio::awaitable<Buffer> RxLeg::read_wire(const wire::FrameHeader& header) {
   co_await asio::async_read(socket_, asio::buffer(wire_bytes.data(), header.wire_length),
                             asio::use_awaitable);
   const std::span<const std::byte> wire(wire_bytes.data(), header.wire_length);
-  if (wire::wire_checksum(header, wire) != header.wire_checksum)
+  if (!header.has(wire::FrameFlag::sealed) &&
+      wire::wire_checksum(header, wire) != header.wire_checksum)
     throw LegError("frame " + std::to_string(header.seq) + " was damaged on the wire");
   co_return wire_bytes;
 }
 
 asio::awaitable<void> RxLeg::decode_and_accept(wire::FrameHeader header, InFrame frame,
                                                Buffer wire_bytes) {
-  const std::span<const std::byte> wire(wire_bytes.data(), header.wire_length);
   auto decoded = co_await sidechain::run_on_worker(
-      rx_.decoders_, [&header, wire, this](sidechain::FrameCodec& codec) {
-        return sidechain::decode_frame(codec, rx_.cfg_.unfilter, header, wire, rx_.pool_);
+      rx_.decoders_, [&header, &wire_bytes, this](sidechain::FrameCodec& codec) {
+        return sidechain::decode_frame(codec, rx_.cfg_.unfilter, keys_.get(), header, wire_bytes,
+                                       rx_.pool_);
       });
   if (auto* err = std::get_if<sidechain::DecodeError>(&decoded)) {
     if (err->fatal) rx_.on_unfilter_failed(err->text);
+    if (err->forged) throw LegError(forged(err->text));
     throw LegError(err->text);
   }
   frame.payload = std::move(std::get<Buffer>(decoded));
@@ -272,7 +312,7 @@ asio::awaitable<void> RxLeg::ack_loop() {
     const bool changed = !last_sent || ack.next_seq != last_sent->next_seq ||
                          ack.complete != last_sent->complete || ack.type != last_sent->type;
     if (changed) {
-      const auto bytes = ack.encode();
+      const auto bytes = control_bytes(ack);
       co_await asio::async_write(socket_, asio::buffer(bytes), asio::use_awaitable);
       last_sent = ack;
     }

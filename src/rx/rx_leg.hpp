@@ -9,7 +9,12 @@
 #include <asio/ip/tcp.hpp>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
+#include <vector>
 
+#include "crypto/frame_keys.hpp"
+#include "crypto/leg_auth.hpp"
 #include "rx/reassembler.hpp"
 #include "stats.hpp"
 #include "util/buffer_pool.hpp"
@@ -22,7 +27,9 @@ class Receiver;
 
 class RxLeg : public std::enable_shared_from_this<RxLeg> {
  public:
-  RxLeg(Receiver& rx, asio::ip::tcp::socket socket, std::uint32_t id, std::string peer);
+  // auth and keys: a keyed session's leg (its control tags, the session's frame keys).
+  RxLeg(Receiver& rx, asio::ip::tcp::socket socket, std::uint32_t id, std::string peer,
+        std::optional<crypto::LegAuth> auth, std::shared_ptr<const crypto::FrameKeys> keys);
 
   asio::awaitable<void> run();
   void notify() { wakeup_.notify(); }
@@ -33,8 +40,9 @@ class RxLeg : public std::enable_shared_from_this<RxLeg> {
  private:
   asio::awaitable<void> read_loop();
   asio::awaitable<void> ack_loop();
-  // A compressed or filtered frame's payload as it crossed the wire, checked against its wire
-  // checksum (throws LegError: the leg goes, the frame comes again).
+  // A compressed, filtered or sealed frame's payload as it crossed the wire; unless sealed
+  // (its tag is checked when it is opened), checked against its wire checksum (throws
+  // LegError: the leg goes, the frame comes again).
   asio::awaitable<Buffer> read_wire(const wire::FrameHeader& header);
   // Decodes on the sidechain's workers, then accept(); spawned beside the read loop.
   asio::awaitable<void> decode_and_accept(wire::FrameHeader header, InFrame frame,
@@ -46,9 +54,18 @@ class RxLeg : public std::enable_shared_from_this<RxLeg> {
   void fail(std::exception_ptr error);
   // Reports a frame that contradicts the stream (see Receiver::on_altered); the leg's error.
   std::string contradiction(const wire::FrameHeader& header);
+  // Counts a message of a keyed leg that failed authentication; the leg's error.
+  std::string forged(const std::string& what);
+  // The transmitter's cancel or end frame; keyed, its tag is checked first.
+  asio::awaitable<void> closing_frame(const wire::FrameHeader& header,
+                                      std::span<const std::byte, wire::FrameHeader::kSize> raw);
+  // An ack or abort, with its tag on a keyed leg.
+  std::vector<std::byte> control_bytes(const wire::Control& control);
 
   Receiver& rx_;
   asio::ip::tcp::socket socket_;
+  std::optional<crypto::LegAuth> auth_;
+  const std::shared_ptr<const crypto::FrameKeys> keys_;
   Wakeup wakeup_;
   // Decodes in flight (on this leg's strand only), and at most how many: two keep the workers
   // of a small machine busy from one leg; each holds up to two frames beyond the window.

@@ -14,11 +14,20 @@ Buffer copy_to_buffer(const std::vector<std::byte>& bytes, BufferPool& pool) {
   return out;
 }
 
-}  // namespace
+// The frame's payload as it is, sealed in place (the tag goes to frame.tag); the header, now
+// saying `sealed` and the wire length, is the associated data.
+void seal(const crypto::FrameKeys& keys, OutFrame& frame) {
+  auto& h = frame.header;
+  const std::span<std::byte> data(frame.payload.data(), h.payload_on_wire());
+  h.flags |= static_cast<std::uint8_t>(wire::FrameFlag::sealed);
+  h.wire_length = static_cast<std::uint32_t>(data.size() + crypto::kTagBytes);
+  h.wire_checksum = 0;
+  keys.seal(h.seq, h.encode(), data, frame.tag);
+}
 
-std::optional<std::string> encode_frame(FrameCodec& codec, const Compression& compression,
-                                        const FilterCommand& filter, OutFrame& frame,
-                                        BufferPool& pool) {
+std::optional<std::string> transform(FrameCodec& codec, const Compression& compression,
+                                     const FilterCommand& filter, OutFrame& frame,
+                                     BufferPool& pool) {
   auto& h = frame.header;
   const std::span<const std::byte> raw(frame.payload.data(), h.length);
   if (!filter.command.empty()) {
@@ -40,29 +49,56 @@ std::optional<std::string> encode_frame(FrameCodec& codec, const Compression& co
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<std::string> encode_frame(FrameCodec& codec, const Compression& compression,
+                                        const FilterCommand& filter, const crypto::FrameKeys* keys,
+                                        OutFrame& frame, BufferPool& pool) {
+  if (auto error = transform(codec, compression, filter, frame, pool)) return error;
+  if (keys) seal(*keys, frame);
+  return std::nullopt;
+}
+
 std::variant<Buffer, DecodeError> decode_frame(FrameCodec& codec, const FilterCommand& unfilter,
-                                               const wire::FrameHeader& header,
-                                               std::span<const std::byte> wire, BufferPool& pool) {
+                                               const crypto::FrameKeys* keys,
+                                               const wire::FrameHeader& header, Buffer& wire_bytes,
+                                               BufferPool& pool) {
+  std::span<const std::byte> wire(wire_bytes.data(), header.payload_on_wire());
   const auto name = "frame " + std::to_string(header.seq) + ": ";
+  const bool sealed = header.has(wire::FrameFlag::sealed);
+  if (sealed != (keys != nullptr)) {
+    return DecodeError{
+        false, true,
+        name + (sealed ? "sealed, and this session has no key" : "not sealed, in a keyed session")};
+  }
+  if (sealed) {
+    const std::span<std::byte> data(wire_bytes.data(), wire.size() - crypto::kTagBytes);
+    const crypto::ConstTag tag(wire_bytes.data() + data.size(), crypto::kTagBytes);
+    if (!keys->open(header.seq, header.encode(), data, tag))
+      return DecodeError{false, true, name + "failed authentication (forged or damaged)"};
+    if (header.codec == wire::Codec::none) return std::move(wire_bytes);  // opened in place
+    wire = data;
+  }
   if (header.codec != wire::Codec::filter) {
     auto out = codec.decode(header.codec, wire, header.length);
-    if (auto* err = std::get_if<std::string>(&out)) return DecodeError{false, name + *err};
+    if (auto* err = std::get_if<std::string>(&out)) return DecodeError{false, false, name + *err};
     return std::move(std::get<Buffer>(out));
   }
   // The handshake refuses a filtering transmitter when we have no --unfilter; a frame that
   // says `filter` anyway is a forgery.
   if (unfilter.command.empty())
-    return DecodeError{false, name + "filtered, and this receiver has no --unfilter"};
+    return DecodeError{false, false, name + "filtered, and this receiver has no --unfilter"};
   // One byte more than the frame may hold, so that too much output is told apart from exact.
   auto& out = codec.filter_output();
   auto result = run_filter(unfilter.command, wire,
                            {std::size_t{header.length} + 1, unfilter.stall_timeout}, out);
-  if (!result.ok) return DecodeError{true, name + result.error};
+  if (!result.ok) return DecodeError{true, false, name + result.error};
   if (out.size() != header.length)
-    return DecodeError{true, name + "--unfilter '" + unfilter.command + "' gave back " +
-                                 std::to_string(out.size()) + " bytes, not the " +
-                                 std::to_string(header.length) +
-                                 " the transmitter filtered: it does not invert the --filter"};
+    return DecodeError{true, false,
+                       name + "--unfilter '" + unfilter.command + "' gave back " +
+                           std::to_string(out.size()) + " bytes, not the " +
+                           std::to_string(header.length) +
+                           " the transmitter filtered: it does not invert the --filter"};
   return copy_to_buffer(out, pool);
 }
 

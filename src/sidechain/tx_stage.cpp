@@ -39,7 +39,7 @@ bool TxStage::submit(std::shared_ptr<OutFrame> frame) {
     try {
       std::optional<std::string> error;
       try {
-        error = encode_frame(codec, how, opts_.filter, *frame, pool_);
+        error = encode_frame(codec, how, opts_.filter, opts_.keys.get(), *frame, pool_);
       } catch (const std::exception& e) {
         error = std::string("sidechain: ") + e.what();  // e.g. bad_alloc
       }

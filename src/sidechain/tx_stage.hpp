@@ -32,6 +32,8 @@ class TxStage {
     // The knob: at most this many at once. Called without the stage's lock held.
     std::function<std::uint32_t()> workers_now;
     FilterCommand filter;  // --filter, or none
+    // A keyed session: every frame is sealed after it is transformed.
+    std::shared_ptr<const crypto::FrameKeys> keys;
     // Read for every frame: --compress (or what `auto` chose last).
     std::function<Compression()> compression;
     std::function<void(std::shared_ptr<OutFrame>)> emit;  // in sequence order

@@ -66,6 +66,14 @@ asio::awaitable<void> send_file_payload(asio::ip::tcp::socket& socket, const Fil
 
 asio::awaitable<void> send_frame(asio::ip::tcp::socket& socket, const OutFrame& frame) {
   const auto header = frame.header.encode();
+  if (frame.header.has(wire::FrameFlag::sealed)) {
+    const std::array<asio::const_buffer, 3> bufs{
+        asio::buffer(header),
+        asio::buffer(frame.payload.data(), frame.header.payload_on_wire() - wire::kTagSize),
+        asio::buffer(frame.tag)};
+    co_await asio::async_write(socket, bufs, asio::use_awaitable);
+    co_return;
+  }
   if (!frame.file) {
     const std::array<asio::const_buffer, 2> bufs{
         asio::buffer(header), asio::buffer(frame.payload.data(), frame.header.payload_on_wire())};

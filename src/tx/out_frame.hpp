@@ -2,6 +2,7 @@
 // was written, possibly sent several times (on different legs) in between.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,6 +24,9 @@ struct OutFrame {
   wire::FrameHeader header;      // seq, offset, length, flags, checksum
   Buffer payload;                // header.length valid bytes, unless `file` is set
   std::optional<FileSpan> file;  // zero-copy frame: payload stays in the file
+  // A sealed frame (keyed session): the payload is ciphertext, sealed in place, and its tag
+  // follows it on the wire from here.
+  std::array<std::byte, wire::kTagSize> tag{};
 };
 using OutFramePtr = std::shared_ptr<const OutFrame>;
 

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "crypto/primitives.hpp"
 #include "tx/dialer.hpp"
 #include "util/finish_on_throw.hpp"
 #include "util/signal_watch.hpp"
@@ -32,6 +33,12 @@ std::uint64_t random_session_id() {
   return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
+crypto::Salt random_salt() {
+  crypto::Salt salt{};
+  crypto::random_bytes(salt);
+  return salt;
+}
+
 }  // namespace
 
 Transmitter::Transmitter(TxConfig cfg, Logger& log, EngineHooks hooks)
@@ -39,6 +46,11 @@ Transmitter::Transmitter(TxConfig cfg, Logger& log, EngineHooks hooks)
       log_(log),
       hooks_(std::move(hooks)),
       session_(random_session_id()),
+      dial_key_(cfg_.key ? std::optional<DialKey>(DialKey{cfg_.key, random_salt(), cfg_.cipher})
+                         : std::nullopt),
+      frame_keys_(dial_key_ ? std::make_shared<const crypto::FrameKeys>(
+                                  *cfg_.key, dial_key_->session_salt, cfg_.cipher)
+                            : nullptr),
       start_(std::chrono::steady_clock::now()),
       pool_(cfg_.knobs.window_bytes),
       queue_(cfg_.knobs.window_bytes),
@@ -113,7 +125,9 @@ ExitCode Transmitter::run(int in_fd) {
 }
 
 void Transmitter::start_sidechain() {
-  if (cfg_.filter.command.empty() && knobs_.compress == "none" && !cfg_.compress_auto) return;
+  if (cfg_.filter.command.empty() && knobs_.compress == "none" && !cfg_.compress_auto &&
+      !frame_keys_)
+    return;
   sidechain::TxStage::Options opts;
   const auto cores = std::max(1U, std::thread::hardware_concurrency());
   opts.threads = std::max(cores, knobs_.sidechain_workers);
@@ -122,6 +136,7 @@ void Transmitter::start_sidechain() {
     return knobs_.sidechain_workers == 0 ? cores : knobs_.sidechain_workers;
   };
   opts.filter = cfg_.filter;
+  opts.keys = frame_keys_;
   opts.compression = [this] {
     std::lock_guard lock(mutex_);
     // validate() let only parseable values into the knob.
@@ -298,6 +313,7 @@ wire::Hello Transmitter::hello_for(std::uint32_t leg) const {
   if (cfg_.checksums) h.flags |= static_cast<std::uint16_t>(wire::HelloFlag::checksums);
   if (!cfg_.filter.command.empty())
     h.flags |= static_cast<std::uint16_t>(wire::HelloFlag::filtered);
+  if (dial_key_) h.flags |= static_cast<std::uint16_t>(wire::HelloFlag::keyed);
   h.checkphrase = cfg_.checkphrase;
   h.session = session_;
   h.leg = leg;
@@ -365,8 +381,13 @@ bool Transmitter::same_receiver(std::uint64_t receiver_id, std::size_t link) {
 }
 
 asio::awaitable<DialResult> Transmitter::dial(std::size_t link, std::uint32_t slot) {
-  co_return co_await vmp::dial(target(link), hello_for(slot), socket_tuning(),
-                               cfg_.connect_timeout);
+  co_return co_await vmp::dial(target(link), hello_for(slot), dial_key_ ? &*dial_key_ : nullptr,
+                               socket_tuning(), cfg_.connect_timeout);
+}
+
+void Transmitter::auth_failed(const std::string& what) {
+  ++auth_failures_;
+  log_.error("authentication failed: " + what);
 }
 
 bool Transmitter::chaos_strikes() {
@@ -554,6 +575,8 @@ Stats Transmitter::snapshot() const {
   Stats s;
   s.role = Role::tx;
   s.session_id = session_;
+  s.keyed = frame_keys_ != nullptr;
+  s.auth_failures = auth_failures_.load();
   s.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   s.expected_bytes = expected_bytes_;

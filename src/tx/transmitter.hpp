@@ -98,6 +98,7 @@ class Transmitter final : public TransferControl, private TxLegHost {
   // Any thread; the first call wins (and returns true).
   bool finish(ExitCode code, std::string message) override;
   const Logger& log() const override { return log_; }
+  void auth_failed(const std::string& what) override;
 
   const Target& target(std::size_t link) const { return cfg_.targets[link]; }
   wire::Hello hello_for(std::uint32_t leg) const;
@@ -118,6 +119,10 @@ class Transmitter final : public TransferControl, private TxLegHost {
   Logger& log_;
   EngineHooks hooks_;
   const std::uint64_t session_;
+  // --key-file: every leg's part in the proofs, and the keys that seal the frames.
+  const std::optional<DialKey> dial_key_;
+  const std::shared_ptr<const crypto::FrameKeys> frame_keys_;
+  std::atomic<std::uint64_t> auth_failures_{0};
   const std::chrono::steady_clock::time_point start_;
   BufferPool pool_;
   SendQueue queue_;

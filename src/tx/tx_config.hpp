@@ -3,9 +3,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "crypto/cipher.hpp"
+#include "crypto/secret.hpp"
 #include "knobs.hpp"
 #include "sidechain/frame_transform.hpp"
 #include "tx/link_planner.hpp"
@@ -32,6 +35,9 @@ struct TxConfig {
   // --filter CMD: every frame goes through `sh -c CMD` (and the receiver's --unfilter);
   // --filter-timeout bounds how long it may make no progress.
   sidechain::FilterCommand filter;
+  // --key-file: every leg proves the key and every frame is sealed with `cipher`.
+  std::shared_ptr<const crypto::Secret> key;
+  crypto::Cipher cipher = crypto::Cipher::aes_256_gcm;
 };
 
 }  // namespace vmp

@@ -6,6 +6,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <random>
+#include <vector>
 
 #include "tx/frame_sender.hpp"
 #include "tx/reconnect_policy.hpp"
@@ -125,6 +126,15 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
   }
   auto result = co_await host_.dial(link, slot_);
   if (host_.finished()) co_return false;
+  if (result.status == DialResult::Status::wrong_key) {
+    host_.finish(ExitCode::rejected, result.error);
+    co_return false;
+  }
+  if (result.status == DialResult::Status::forged) {
+    // Someone on the path: this connection is worthless, the next may get through.
+    host_.auth_failed(result.error);
+    co_return false;
+  }
   if (result.status != DialResult::Status::ok) {
     host_.link_failed(link, result.error, result.status == DialResult::Status::unresolvable);
     co_return false;
@@ -136,7 +146,7 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
     co_return false;
   }
   if (!host_.same_receiver(result.reply.receiver_id, link)) co_return false;
-  conn_.emplace(Connection{std::move(*result.socket), link});
+  conn_.emplace(Connection{std::move(*result.socket), link, {}, std::move(result.auth)});
   conn_->delivery.reset(wire::Hello::kSize);
   apply_live_tuning(host_.socket_tuning());  // now that the path's RTT is known (default cc)
   host_.set_receiver_window(result.reply.window_bytes);
@@ -163,7 +173,12 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
 asio::awaitable<void> TxLeg::send_loop() {
   for (;;) {
     if (const auto closing = host_.closing_frame()) {
-      const auto bytes = closing->encode();
+      const auto header = closing->encode();
+      std::vector<std::byte> bytes(header.begin(), header.end());
+      if (conn_->auth) {
+        const auto tag = conn_->auth->outgoing.tag(header);
+        bytes.insert(bytes.end(), tag.begin(), tag.end());
+      }
       co_await asio::async_write(conn_->socket, asio::buffer(bytes), asio::use_awaitable);
       cancel_sent_ = true;
       host_.cancel_sent();
@@ -205,15 +220,26 @@ asio::awaitable<void> TxLeg::send_loop() {
 }
 
 asio::awaitable<void> TxLeg::ack_loop() {
-  std::array<std::byte, wire::Control::kSize> buf{};
+  std::array<std::byte, wire::Control::kSize + wire::kTagSize> buf{};
+  const std::size_t size = wire::Control::kSize + (conn_->auth ? wire::kTagSize : 0);
   for (;;) {
-    auto [ec, n] = co_await asio::async_read(conn_->socket, asio::buffer(buf), nothrow);
+    auto [ec, n] =
+        co_await asio::async_read(conn_->socket, asio::buffer(buf.data(), size), nothrow);
     if (ec == asio::error::eof && conn_->half_closed) {
       conn_->peer_finished = true;  // the end of a drain (see drain())
       co_return;
     }
     if (ec) throw std::system_error(ec);
-    auto control = wire::Control::decode(buf);
+    const std::span<const std::byte, wire::Control::kSize> message(buf.data(),
+                                                                   wire::Control::kSize);
+    if (conn_->auth &&
+        !conn_->auth->incoming.verify(message, std::span(buf).subspan(wire::Control::kSize))) {
+      // Forged, replayed or altered: nothing it says counts, and the leg is not to be trusted.
+      host_.auth_failed("leg " + std::to_string(slot_) +
+                        ": a control message failed authentication; dropping the leg");
+      throw std::system_error(std::make_error_code(std::errc::protocol_error));
+    }
+    auto control = wire::Control::decode(message);
     if (!control) throw std::system_error(std::make_error_code(std::errc::protocol_error));
     if (control->type == wire::ControlType::abort) {
       const auto exit = control->abort == wire::AbortCode::sink_failed     ? ExitCode::sink

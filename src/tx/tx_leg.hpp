@@ -59,8 +59,9 @@ class TxLeg {
     asio::ip::tcp::socket socket;
     std::size_t link;
     DeliveryTracker delivery{};
-    bool half_closed = false;    // its drain sent our FIN
-    bool peer_finished = false;  // ...and the receiver closed its side after it
+    std::optional<crypto::LegAuth> auth;  // keyed: tags our cancel/end, checks acks
+    bool half_closed = false;             // its drain sent our FIN
+    bool peer_finished = false;           // ...and the receiver closed its side after it
   };
 
   asio::awaitable<bool> connect(std::size_t link);

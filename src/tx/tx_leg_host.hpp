@@ -62,6 +62,8 @@ class TxLegHost {
   // Ends the transfer; the first call wins (and returns true).
   virtual bool finish(ExitCode code, std::string message) = 0;
   virtual const Logger& log() const = 0;
+  // A keyed leg got a message that failed authentication (counted, logged; the leg goes).
+  virtual void auth_failed(const std::string& what) = 0;
 };
 
 }  // namespace vmp

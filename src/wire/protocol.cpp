@@ -12,8 +12,9 @@ constexpr std::array<std::byte, 4> kHelloMagic{std::byte{'V'}, std::byte{'M'}, s
                                                std::byte{'D'}};
 constexpr std::array<std::byte, 4> kReplyMagic{std::byte{'V'}, std::byte{'M'}, std::byte{'P'},
                                                std::byte{'R'}};
-constexpr std::uint8_t kKnownFrameFlags =
-    static_cast<std::uint8_t>(FrameFlag::last) | static_cast<std::uint8_t>(FrameFlag::checksum);
+constexpr std::uint8_t kKnownFrameFlags = static_cast<std::uint8_t>(FrameFlag::last) |
+                                          static_cast<std::uint8_t>(FrameFlag::checksum) |
+                                          static_cast<std::uint8_t>(FrameFlag::sealed);
 
 template <std::size_t N>
 bool starts_with(std::span<const std::byte> in, const std::array<std::byte, N>& magic) {
@@ -71,6 +72,14 @@ std::string_view describe(ReplyCode code) {
       return "receiver requires checksums (add `checksum` on the transmitter)";
     case ReplyCode::filter_mismatch:
       return "one end has --filter/--unfilter and the other does not (give both or neither)";
+    case ReplyCode::key_required:
+      return "receiver requires a key (give both ends --key-file)";
+    case ReplyCode::no_key:
+      return "receiver has no key (give both ends --key-file, or neither)";
+    case ReplyCode::authenticate:
+      return "receiver asks for proof of the key";
+    case ReplyCode::bad_key:
+      return "receiver holds a different key (--key-file)";
   }
   return "unknown reply";
 }
@@ -93,7 +102,7 @@ std::optional<HelloReply> HelloReply::decode(std::span<const std::byte, kSize> i
   HelloReply r;
   r.version = get_be<std::uint16_t>(in, 4);
   const auto code = get_be<std::uint16_t>(in, 6);
-  if (code > static_cast<std::uint16_t>(ReplyCode::filter_mismatch)) return std::nullopt;
+  if (code > static_cast<std::uint16_t>(ReplyCode::bad_key)) return std::nullopt;
   r.code = static_cast<ReplyCode>(code);
   r.next_seq = get_be<std::uint64_t>(in, 8);
   r.receiver_id = get_be<std::uint64_t>(in, 16);
@@ -101,6 +110,38 @@ std::optional<HelloReply> HelloReply::decode(std::span<const std::byte, kSize> i
   r.bytes = get_be<std::uint64_t>(in, 32);
   r.digest = get_be<std::uint64_t>(in, 40);
   return r;
+}
+
+std::array<std::byte, KeyOffer::kSize> KeyOffer::encode() const {
+  std::array<std::byte, kSize> out{};
+  std::copy(session_salt.begin(), session_salt.end(), out.begin());
+  std::copy(leg_nonce.begin(), leg_nonce.end(), out.begin() + 32);
+  out[64] = std::byte{cipher};
+  return out;
+}
+
+std::optional<KeyOffer> KeyOffer::decode(std::span<const std::byte, kSize> in) {
+  if (!std::all_of(in.begin() + 65, in.end(), [](std::byte b) { return b == std::byte{0}; }))
+    return std::nullopt;
+  KeyOffer o;
+  std::copy(in.begin(), in.begin() + 32, o.session_salt.begin());
+  std::copy(in.begin() + 32, in.begin() + 64, o.leg_nonce.begin());
+  o.cipher = std::to_integer<std::uint8_t>(in[64]);
+  return o;
+}
+
+std::array<std::byte, KeyChallenge::kSize> KeyChallenge::encode() const {
+  std::array<std::byte, kSize> out{};
+  std::copy(receiver_nonce.begin(), receiver_nonce.end(), out.begin());
+  std::copy(proof.begin(), proof.end(), out.begin() + 32);
+  return out;
+}
+
+KeyChallenge KeyChallenge::decode(std::span<const std::byte, kSize> in) {
+  KeyChallenge c;
+  std::copy(in.begin(), in.begin() + 32, c.receiver_nonce.begin());
+  std::copy(in.begin() + 32, in.end(), c.proof.begin());
+  return c;
 }
 
 FrameHeader FrameHeader::end_of(const StreamCount& count) {
@@ -134,7 +175,8 @@ std::array<std::byte, FrameHeader::kSize> FrameHeader::encode() const {
   put_be<std::uint64_t>(out, 24, checksum);
   out[32] = std::byte{static_cast<std::uint8_t>(codec)};
   put_be<std::uint32_t>(out, 36, payload_on_wire());
-  put_be<std::uint64_t>(out, 40, codec == Codec::none ? 0 : wire_checksum);
+  put_be<std::uint64_t>(out, 40,
+                        codec == Codec::none || has(FrameFlag::sealed) ? 0 : wire_checksum);
   return out;
 }
 
@@ -179,9 +221,16 @@ std::optional<FrameHeader> FrameHeader::decode(std::span<const std::byte, kSize>
   h.codec = static_cast<Codec>(codec);
   h.wire_length = get_be<std::uint32_t>(in, 36);  // == length for a plain frame
   h.wire_checksum = get_be<std::uint64_t>(in, 40);
-  if (h.codec == Codec::none ? (h.wire_length != h.length || h.wire_checksum != 0)
-                             : h.wire_length > max_payload)
+  if (h.has(FrameFlag::sealed)) {
+    // Ciphertext and tag; what it holds (raw or compressed) is checked once it is opened.
+    if (h.wire_checksum != 0 || h.wire_length < kTagSize ||
+        h.wire_length - kTagSize > max_payload ||
+        (h.codec == Codec::none && h.wire_length - kTagSize != h.length))
+      return std::nullopt;
+  } else if (h.codec == Codec::none ? (h.wire_length != h.length || h.wire_checksum != 0)
+                                    : h.wire_length > max_payload) {
     return std::nullopt;
+  }
   return h;
 }
 

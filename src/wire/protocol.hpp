@@ -12,6 +12,13 @@
 // Version 3: a data frame may be transformed by the sidechain stage (compressed, filtered).
 // Its seq, offset and length still describe the raw stream; the codec, the transformed
 // (wire) length and a checksum of what crossed the wire travel beside them.
+//
+// Version 4: keyed sessions (--key-file). A keyed Hello is followed by a KeyOffer; the
+// receiver answers `authenticate` and a KeyChallenge, the transmitter sends its proof, and
+// only then comes the real HelloReply, with a tag (crypto/leg_auth.hpp). Data frames are
+// `sealed`: their payload on the wire is AEAD ciphertext and tag (crypto/frame_keys.hpp), the
+// 48 header bytes its associated data. Cancel and end frames and the receiver's Controls are
+// each followed by a tag. A refusal before the proofs carries no tag: it says only why.
 #pragma once
 
 #include <array>
@@ -24,7 +31,7 @@
 
 namespace vmp::wire {
 
-inline constexpr std::uint16_t kVersion = 3;
+inline constexpr std::uint16_t kVersion = 4;
 inline constexpr std::uint32_t kMaxPayload = 16 * 1024 * 1024;  // == knob frame-size maximum
 inline constexpr std::uint32_t kProbeLeg = 0xFFFFFFFF;  // a Hello that only asks "are you there"
 
@@ -35,6 +42,7 @@ std::optional<Checkphrase> make_checkphrase(std::string_view text);
 enum class HelloFlag : std::uint16_t {
   checksums = 1,
   filtered = 2,  // frames pass through the transmitter's --filter: the receiver must unfilter
+  keyed = 4,     // a KeyOffer follows: the transmitter holds a key and seals every frame
 };
 
 struct Hello {
@@ -63,6 +71,10 @@ enum class ReplyCode : std::uint16_t {
   // One end runs a --filter / --unfilter and the other does not: the receiver would write
   // filtered bytes, or unfilter bytes that were never filtered.
   filter_mismatch = 7,
+  key_required = 8,   // the receiver has --key-file, the transmitter does not
+  no_key = 9,         // the transmitter has --key-file, the receiver does not
+  authenticate = 10,  // a KeyChallenge follows: prove you hold the key
+  bad_key = 11,       // the transmitter's proof is wrong: it holds another key
 };
 std::string_view describe(ReplyCode code);
 
@@ -96,7 +108,36 @@ struct HelloReply {
   static std::optional<HelloReply> decode(std::span<const std::byte, kSize> in);
 };
 
-enum class FrameFlag : std::uint8_t { last = 1, checksum = 2 };
+// After a keyed Hello: what the transmitter brings to the leg's proofs and keys.
+struct KeyOffer {
+  static constexpr std::size_t kSize = 72;
+  std::array<std::byte, 32> session_salt{};  // random, one per transmitter run (the frame keys)
+  std::array<std::byte, 32> leg_nonce{};     // random, one per connection
+  std::uint8_t cipher = 0;                   // crypto::Cipher
+
+  std::array<std::byte, kSize> encode() const;
+  static std::optional<KeyOffer> decode(std::span<const std::byte, kSize> in);
+};
+
+// After an `authenticate` reply: the receiver's fresh random value and its proof.
+struct KeyChallenge {
+  static constexpr std::size_t kSize = 64;
+  std::array<std::byte, 32> receiver_nonce{};
+  std::array<std::byte, 32> proof{};
+
+  std::array<std::byte, kSize> encode() const;
+  static KeyChallenge decode(std::span<const std::byte, kSize> in);
+};
+inline constexpr std::size_t kProofSize = 32;  // the transmitter's proof
+inline constexpr std::size_t kTagSize = 16;    // after each control message of a keyed leg
+
+enum class FrameFlag : std::uint8_t {
+  last = 1,
+  checksum = 2,
+  // Keyed session: the payload is AEAD ciphertext followed by a kTagSize tag, wire_length
+  // bytes in all; the header (wire_checksum 0) is the associated data.
+  sealed = 4,
+};
 
 // How a data frame's payload was transformed on its way to the wire. The receiver undoes the
 // built-in codecs by itself; `filter` frames go through its own --unfilter command (the wire
@@ -148,9 +189,11 @@ struct FrameHeader {
   StreamCount end_count() const { return {seq, offset, checksum}; }
   std::array<std::byte, kSize> encode() const;
   // Bytes of payload that follow this header on the wire.
-  std::uint32_t payload_on_wire() const { return codec == Codec::none ? length : wire_length; }
+  std::uint32_t payload_on_wire() const {
+    return codec == Codec::none && !has(FrameFlag::sealed) ? length : wire_length;
+  }
   // Rejects unknown types/flags/codecs and payloads (raw or on the wire) above max_payload
-  // before any allocation.
+  // (plus a tag, when sealed) before any allocation.
   static std::optional<FrameHeader> decode(std::span<const std::byte, kSize> in,
                                            std::uint32_t max_payload = kMaxPayload);
 };

@@ -129,13 +129,13 @@ TEST(FrameTransform, EncodedFrameKeepsItsRawChecksumAndGainsAWireChecksum) {
   frame.payload = pool.get(raw.size());
   std::memcpy(frame.payload.data(), raw.data(), raw.size());
   const auto raw_sum = wire::frame_checksum(frame.header, raw);
-  EXPECT_FALSE(encode_frame(codec, *parse_compression("zstd:1"), {}, frame, pool));
+  EXPECT_FALSE(encode_frame(codec, *parse_compression("zstd:1"), {}, nullptr, frame, pool));
   const auto& h = frame.header;
   EXPECT_EQ(h.codec, wire::Codec::zstd);
   EXPECT_LT(h.wire_length, raw.size());
   const std::span<const std::byte> wire(frame.payload.data(), h.wire_length);
   EXPECT_EQ(wire::wire_checksum(h, wire), h.wire_checksum);
-  auto back = decode_frame(codec, {}, h, wire, pool);
+  auto back = decode_frame(codec, {}, nullptr, h, frame.payload, pool);
   ASSERT_TRUE(std::holds_alternative<Buffer>(back));
   EXPECT_EQ(
       wire::frame_checksum(h, std::span<const std::byte>(std::get<Buffer>(back).data(), h.length)),
@@ -150,23 +150,24 @@ TEST(FrameTransform, FilterFramesAlwaysGoFilteredAndAFailingUnfilterIsFatal) {
   frame.header.length = static_cast<std::uint32_t>(raw.size());
   frame.payload = pool.get(raw.size());
   std::memcpy(frame.payload.data(), raw.data(), raw.size());
-  ASSERT_FALSE(encode_frame(codec, {}, {"gzip -1"}, frame, pool));
+  ASSERT_FALSE(encode_frame(codec, {}, {"gzip -1"}, nullptr, frame, pool));
   EXPECT_EQ(frame.header.codec, wire::Codec::filter);
   EXPECT_GT(frame.header.wire_length, raw.size());
   const std::span<const std::byte> wire(frame.payload.data(), frame.header.wire_length);
-  auto back = decode_frame(codec, {"gzip -dc"}, frame.header, wire, pool);
+  auto back = decode_frame(codec, {"gzip -dc"}, nullptr, frame.header, frame.payload, pool);
   ASSERT_TRUE(std::holds_alternative<Buffer>(back));
   EXPECT_EQ(std::memcmp(std::get<Buffer>(back).data(), raw.data(), raw.size()), 0);
   // An unfilter that gives back something else (here: too little) cannot be fixed by a resend.
-  auto wrong = decode_frame(codec, {"gzip -dc | head -c 100"}, frame.header, wire, pool);
+  auto wrong =
+      decode_frame(codec, {"gzip -dc | head -c 100"}, nullptr, frame.header, frame.payload, pool);
   ASSERT_TRUE(std::holds_alternative<DecodeError>(wrong));
   EXPECT_TRUE(std::get<DecodeError>(wrong).fatal);
-  auto failing = decode_frame(codec, {"exit 3"}, frame.header, wire, pool);
+  auto failing = decode_frame(codec, {"exit 3"}, nullptr, frame.header, frame.payload, pool);
   ASSERT_TRUE(std::holds_alternative<DecodeError>(failing));
   EXPECT_TRUE(std::get<DecodeError>(failing).fatal);
   EXPECT_NE(std::get<DecodeError>(failing).text.find("status 3"), std::string::npos);
   // A filtered frame at a receiver without --unfilter is a forgery: the leg goes.
-  auto none = decode_frame(codec, {}, frame.header, wire, pool);
+  auto none = decode_frame(codec, {}, nullptr, frame.header, frame.payload, pool);
   ASSERT_TRUE(std::holds_alternative<DecodeError>(none));
   EXPECT_FALSE(std::get<DecodeError>(none).fatal);
 }
@@ -178,7 +179,7 @@ TEST(FrameTransform, AFailingFilterIsReported) {
   frame.header.length = 10;
   frame.payload = pool.get(10);
   std::memset(frame.payload.data(), 'a', 10);
-  auto err = encode_frame(codec, {}, {"kill -SEGV $$"}, frame, pool);
+  auto err = encode_frame(codec, {}, {"kill -SEGV $$"}, nullptr, frame, pool);
   ASSERT_TRUE(err);
   EXPECT_NE(err->find("signal"), std::string::npos) << *err;
 }

@@ -24,7 +24,7 @@ TEST(Protocol, HelloRoundTripsAndIsBigEndian) {
   const auto bytes = h.encode();
   EXPECT_EQ(bytes[0], std::byte{'V'});
   EXPECT_EQ(bytes[3], std::byte{'D'});
-  EXPECT_EQ(bytes[5], std::byte{3});  // version 3, big-endian
+  EXPECT_EQ(bytes[5], std::byte{4});  // version 3, big-endian
   EXPECT_EQ(bytes[12], std::byte{0x01});
   EXPECT_EQ(bytes[19], std::byte{0x08});
   auto back = Hello::decode(view(bytes));
@@ -256,6 +256,56 @@ TEST(Protocol, StreamDigestDependsOnOrder) {
   const auto ba = fold_digest(fold_digest(kEmptyDigest, 2), 1);
   EXPECT_NE(ab, ba);
   EXPECT_EQ(ab, fold_digest(fold_digest(kEmptyDigest, 1), 2));
+}
+
+TEST(Protocol, KeyOfferAndChallengeRoundTrip) {
+  KeyOffer offer;
+  offer.session_salt.fill(std::byte{1});
+  offer.leg_nonce.fill(std::byte{2});
+  offer.cipher = 2;
+  const auto bytes = offer.encode();
+  auto back = KeyOffer::decode(bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->session_salt, offer.session_salt);
+  EXPECT_EQ(back->leg_nonce, offer.leg_nonce);
+  EXPECT_EQ(back->cipher, 2);
+  auto junk = bytes;
+  junk[70] = std::byte{1};  // reserved bytes must be zero
+  EXPECT_FALSE(KeyOffer::decode(junk));
+
+  KeyChallenge c;
+  c.receiver_nonce.fill(std::byte{3});
+  c.proof.fill(std::byte{4});
+  const auto cb = c.encode();
+  const auto c2 = KeyChallenge::decode(cb);
+  EXPECT_EQ(c2.receiver_nonce, c.receiver_nonce);
+  EXPECT_EQ(c2.proof, c.proof);
+}
+
+TEST(Protocol, SealedFramesCarryTheirTagInTheWireLength) {
+  FrameHeader h;
+  h.length = 1000;
+  h.seq = 4;
+  h.flags = static_cast<std::uint8_t>(FrameFlag::sealed);
+  h.wire_length = 1000 + kTagSize;
+  h.wire_checksum = 77;  // never on the wire for a sealed frame: the AEAD tag covers it
+  EXPECT_EQ(h.payload_on_wire(), 1000 + kTagSize);
+  auto bytes = h.encode();
+  auto back = FrameHeader::decode(bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->wire_checksum, 0U);
+  EXPECT_EQ(back->payload_on_wire(), 1000 + kTagSize);
+  // A plain sealed frame's wire length is exactly its length and a tag.
+  h.wire_length = 1000;
+  EXPECT_FALSE(FrameHeader::decode(h.encode()));
+  // Compressed and sealed: at most the largest payload and a tag.
+  h.codec = Codec::zstd;
+  h.wire_length = 10;
+  EXPECT_FALSE(FrameHeader::decode(h.encode()));  // shorter than a tag
+  h.wire_length = kMaxPayload + kTagSize;
+  EXPECT_TRUE(FrameHeader::decode(h.encode()));
+  h.wire_length = kMaxPayload + kTagSize + 1;
+  EXPECT_FALSE(FrameHeader::decode(h.encode()));
 }
 
 }  // namespace

@@ -70,12 +70,14 @@ class FakeHost final : public TxLegHost {
     return outcome.decide(code, std::move(message));
   }
   const Logger& log() const override { return log_; }
+  void auth_failed(const std::string&) override { ++auth_failures; }
 
   std::vector<Peer> peers;  // one per expected connection, in order
   bool wanted = true;
   int dials = 0;
   int links_up = 0;
   int links_failed = 0;
+  int auth_failures = 0;
   std::uint64_t sent_bytes = 0;
   std::uint64_t receiver_window = 0;
   std::optional<wire::StreamCount> completed;

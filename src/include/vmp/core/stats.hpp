@@ -111,7 +111,11 @@ struct Stats {
   std::uint64_t resent_bytes = 0;
   std::uint64_t reconnects = 0;            // sum over legs
   std::uint64_t rejected_connections = 0;  // rx: handshakes refused (garbage, wrong phrase...)
-  std::uint64_t window_bytes_used = 0;     // tx: unacknowledged bytes held
+  // Keyed sessions: proofs, frames and control messages that failed authentication (forged,
+  // replayed, altered on the way, or a peer with another key).
+  std::uint64_t auth_failures = 0;
+  bool keyed = false;                   // the session uses --key-file
+  std::uint64_t window_bytes_used = 0;  // tx: unacknowledged bytes held
   std::uint64_t window_bytes_limit = 0;
   std::uint64_t reorder_bytes = 0;  // rx: bytes waiting for an earlier frame
   // Time spent waiting: for stdin to produce (tx), for the network/window (tx: window full;

@@ -1,0 +1,43 @@
+#include "crypto/frame_keys.hpp"
+
+#include <string>
+
+#include "crypto/primitives.hpp"
+
+namespace vmp::crypto {
+namespace {
+
+constexpr std::size_t kCachedEpochs = 4;
+
+Nonce nonce_of(std::uint64_t seq) {
+  Nonce n{};
+  for (int i = 0; i < 8; ++i) n[11 - i] = static_cast<std::byte>(seq >> (8 * i));
+  return n;
+}
+
+}  // namespace
+
+Key256 FrameKeys::key_for(std::uint64_t seq) const {
+  const auto epoch = seq / kFramesPerKey;
+  std::lock_guard lock(mutex_);
+  for (const auto& [e, key] : cache_)
+    if (e == epoch) return key;
+  auto key = hkdf(
+      key_.bytes(), salt_,
+      "viamillipede 4 frames " + std::string(describe(cipher_)) + " key " + std::to_string(epoch));
+  if (cache_.size() >= kCachedEpochs) cache_.erase(cache_.begin());
+  cache_.emplace_back(epoch, key);
+  return key;
+}
+
+void FrameKeys::seal(std::uint64_t seq, std::span<const std::byte> aad, std::span<std::byte> data,
+                     Tag tag) const {
+  aead_seal(cipher_, key_for(seq), nonce_of(seq), aad, data, tag);
+}
+
+bool FrameKeys::open(std::uint64_t seq, std::span<const std::byte> aad, std::span<std::byte> data,
+                     ConstTag tag) const {
+  return aead_open(cipher_, key_for(seq), nonce_of(seq), aad, data, tag);
+}
+
+}  // namespace vmp::crypto

@@ -22,11 +22,13 @@ std::uint64_t hash_of(const FrameHeader& fields, std::span<const std::byte> payl
 }  // namespace
 
 std::uint64_t frame_checksum(const FrameHeader& header, std::span<const std::byte> payload) {
-  // The raw frame as it was read: the same before and after the sidechain stage.
+  // The raw frame as it was read: the same before and after the sidechain stage (which may
+  // compress, filter or seal it).
   FrameHeader fields = header;
   fields.checksum = 0;
   fields.codec = Codec::none;
   fields.wire_checksum = 0;
+  fields.flags &= static_cast<std::uint8_t>(~static_cast<unsigned>(FrameFlag::sealed));
   return hash_of(fields, payload);
 }
 

@@ -85,7 +85,8 @@ void frame_header(const std::uint8_t* data, std::size_t size, std::uint32_t max_
   if (!h) return;
   require(h->kind == FrameKind::data || h->kind == FrameKind::cancel || h->kind == FrameKind::end);
   if (h->kind == FrameKind::data) {
-    require(h->length <= max_payload && h->payload_on_wire() <= max_payload);
+    const std::uint64_t tag = h->has(FrameFlag::sealed) ? kTagSize : 0;
+    require(h->length <= max_payload && h->payload_on_wire() <= max_payload + tag);
     require(!describe(h->codec).empty());
   }
   if (h->kind == FrameKind::cancel) require(h->cancel != CancelReason::none);
@@ -98,6 +99,16 @@ void frame_header(const std::uint8_t* data, std::size_t size, std::uint32_t max_
     const auto end = FrameHeader::end_of(h->end_count());
     require(same(end, *h));
   }
+}
+
+void key_messages(const std::uint8_t* data, std::size_t size) {
+  const auto in = prefix<KeyOffer::kSize>(data, size);
+  if (const auto offer = KeyOffer::decode(in)) {
+    const auto out = offer->encode();
+    require(in == out);  // every byte is a field or a reserved zero
+  }
+  const auto cin = prefix<KeyChallenge::kSize>(data, size);
+  require(KeyChallenge::decode(cin).encode() == cin);
 }
 
 void control(const std::uint8_t* data, std::size_t size) {
@@ -132,11 +143,16 @@ void checksum(const std::uint8_t* data, std::size_t size) {
   transformed.wire_length = 1;
   transformed.wire_checksum = ~h.wire_checksum;
   require(frame_checksum(transformed, payload) == sum);
+  FrameHeader sealed = h;
+  sealed.flags |= static_cast<std::uint8_t>(FrameFlag::sealed);
+  sealed.wire_length = h.length + kTagSize;
+  require(frame_checksum(sealed, payload) == sum);
   // It is XXH3-64 of the encoded plain header (checksum zeroed) and the payload, in one piece.
   FrameHeader zeroed = h;
   zeroed.checksum = 0;
   zeroed.codec = Codec::none;
   zeroed.wire_checksum = 0;
+  zeroed.flags &= static_cast<std::uint8_t>(~static_cast<unsigned>(FrameFlag::sealed));
   const auto head = zeroed.encode();
   std::vector<std::byte> whole(head.begin(), head.end());
   whole.insert(whole.end(), payload.begin(), payload.end());
@@ -163,6 +179,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   frame_header(data, size, kMaxPayload);
   frame_header(data, size, max_payload);
   control(data, size);
+  key_messages(data, size);
   checksum(data, size);
   return 0;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of the fuzz targets: tests/fuzz/corpus/<target>/<name>.
 
-The seeds follow the wire format of src/wire/protocol.hpp (version 3, big-endian, fixed
+The seeds follow the wire format of src/wire/protocol.hpp (version 4, big-endian, fixed
 offsets); regenerate them after a change of the format:
 
     python3 tests/fuzz/make_seeds.py
@@ -18,7 +18,7 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
 
-VERSION = 3
+VERSION = 4
 SESSION = 0x0123456789ABCDEF
 CHECKPHRASE = b"yoda"
 FLAG_LAST = 1
@@ -87,6 +87,8 @@ def wire_seeds():
         # bytes 48..51 choose FrameHeader::decode's payload limit (here 64)
         "data_header_limit": data_header(1, 16, 100).ljust(48, b"\0") + struct.pack(">I", 64),
         "data_header_zstd": data_header(2, 0, 4096, codec=2, wire_length=40, wire_checksum=7),
+        "data_header_sealed": data_header(3, 0, 4096, flags=4, wire_length=4096 + 16),
+        "key_offer": payload(64, 9) + b"\x01" + bytes(7),
         "cancel": cancel(2),
         "end": end(3, 300, 0x77),
         "control_ack": control(next_seq=2, nbytes=200),
@@ -136,6 +138,8 @@ def receiver_seeds():
         "other_session": connections(hello(session=42) + frame(0, 0, p16)),
         "wrong_checkphrase": connections(hello(phrase=b"luke")),
         "wrong_version": connections(hello(version=1)),
+        # a keyed Hello and offer: this receiver has no key, so it says so
+        "keyed_hello": connections(hello(flags=4) + payload(64, 10) + b"\x01" + bytes(7)),
         "short_hello": connections(hello()[:20]),
         "control_ack": connections(control(next_seq=1, nbytes=16)),
         "http": connections(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"),

@@ -25,15 +25,15 @@ other=$((session ^ 0x5a5a))
 
 head -c 1000 /dev/urandom | send_bytes "$P" 127.0.0.11                         # garbage
 printf 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curl/7.88\r\n\r\n' | send_bytes "$P" 127.0.0.12
-hello_bytes 3 yoda "$session" 7 | head -c 10 | send_bytes "$P" 127.0.0.13       # truncated
-hello_bytes 3 yoda "$other" 0 | send_bytes "$P" 127.0.0.14                      # other session
+hello_bytes 4 yoda "$session" 7 | head -c 10 | send_bytes "$P" 127.0.0.13       # truncated
+hello_bytes 4 yoda "$other" 0 | send_bytes "$P" 127.0.0.14                      # other session
 {                                                                               # oversize frame
-  hello_bytes 3 yoda "$session" 1000
+  hello_bytes 4 yoda "$session" 1000
   printf 'D\x00\x00\x00\x7f\xff\xff\xff'
   head -c 40 /dev/zero  # the rest of the 48-byte header
 } | send_bytes "$P" 127.0.0.15
-hello_bytes 4 yoda "$session" 7 | send_bytes "$P" 127.0.0.16                    # version 4
-hello_bytes 3 nope "$session" 7 | send_bytes "$P" 127.0.0.17                    # checkphrase
+hello_bytes 5 yoda "$session" 7 | send_bytes "$P" 127.0.0.16                    # version 5
+hello_bytes 4 nope "$session" 7 | send_bytes "$P" 127.0.0.17                    # checkphrase
 timeout 5 nc -z -s 127.0.0.18 127.0.0.1 "$P"                                    # port scan
 if command -v curl >/dev/null; then curl -s -m 3 "http://127.0.0.1:$P/" >/dev/null; fi
 
@@ -52,7 +52,7 @@ expect_grep "$err" 'rejected connection from .*: not a viamillipede handshake' "
 expect_grep "$err" 'rejected connection from .*: closed before a complete handshake' "truncated/port scan"
 expect_grep "$err" 'rejected connection from .*: belongs to another transfer' "other session"
 expect_grep "$err" 'oversize frame header' "oversize frame header"
-expect_grep "$err" 'rejected connection from .*: protocol version 4' "wrong version"
+expect_grep "$err" 'rejected connection from .*: protocol version 5' "wrong version"
 expect_grep "$err" 'rejected connection from .*: wrong checkphrase' "wrong checkphrase"
 n=$(grep -c 'rejected connection from' "$err")
 ((n >= 7)) || fail "rx logged $n rejections, expected at least 7"

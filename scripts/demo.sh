@@ -4,6 +4,8 @@
 #   scripts/demo.sh                       1 GiB at up to 100 MB/s (~11 s) to 127.0.0.1
 #   DEMO_MB=4096 DEMO_RATE=0 scripts/demo.sh   4 GiB at full speed (no rate limit)
 #   DEMO_HOST=backup.example DEMO_PORT=8834 scripts/demo.sh   (then run the printed rx command there)
+#   DEMO_KEY=0 scripts/demo.sh            in clear (by default both ends share a fresh --key-file:
+#                                         every leg authenticated, every frame encrypted)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=${DEMO_MB:-1024}
@@ -12,6 +14,7 @@ host=${DEMO_HOST:-127.0.0.1}
 port=${DEMO_PORT:-8834}
 rx_metrics=${DEMO_RX_METRICS:-127.0.0.1:9101}
 tx_metrics=${DEMO_TX_METRICS:-127.0.0.1:9102}
+keyed=${DEMO_KEY:-1}
 
 if [ -z "${SKIP_DEPS:-}" ]; then scripts/install-deps.sh; fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -22,16 +25,21 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 echo "== making $mb MiB of random input"
 head -c "$((mb * 1024 * 1024))" /dev/urandom >"$work/in"
+key_args=()
+if [ "$keyed" != 0 ]; then
+  "$bin" genkey "$work/key"
+  key_args=(--key-file "$work/key")
+fi
 
-echo "== receiver: $bin rx $port --metrics $rx_metrics"
-"$bin" rx "$port" --metrics "$rx_metrics" --stats-json "$work/rx.json" >"$work/out" 2>"$work/rx.err" &
+echo "== receiver: $bin rx $port ${key_args[*]} --metrics $rx_metrics"
+"$bin" rx "$port" "${key_args[@]}" --metrics "$rx_metrics" --stats-json "$work/rx.json" >"$work/out" 2>"$work/rx.err" &
 rx_pid=$!
 for _ in $(seq 100); do ss -ltnH "sport = :$port" | grep -q . && break; sleep 0.05; done
 
 source_cmd=(cat "$work/in")
 if [ "$rate" != 0 ]; then source_cmd=(pv -q -L "$rate" "$work/in"); fi
-echo "== transmitter: ${source_cmd[*]} | $bin tx $host $port --metrics $tx_metrics --progress --tune-log ..."
-"${source_cmd[@]}" | "$bin" tx "$host" "$port" --metrics "$tx_metrics" --progress \
+echo "== transmitter: ${source_cmd[*]} | $bin tx $host $port ${key_args[*]} --metrics $tx_metrics --progress --tune-log ..."
+"${source_cmd[@]}" | "$bin" tx "$host" "$port" "${key_args[@]}" --metrics "$tx_metrics" --progress \
   --tune-log "$work/tune.jsonl" --stats-json "$work/tx.json" &
 tx_pid=$!
 sleep 4
@@ -50,7 +58,7 @@ else
   echo "OUTPUT DIFFERS FROM INPUT" >&2
   exit 1
 fi
-jq -r '"moved \(.bytes_out) bytes in \(.duration_seconds | . * 100 | round / 100) s: \(.throughput_bytes_per_second / 1e6 | round) MB/s, \(.resent_frames) frames resent, \(.reconnects) reconnects"' "$work/tx.json"
+jq -r '"moved \(.bytes_out) bytes\(if .keyed then " (encrypted, \(.auth_failures) authentication failures)" else " in clear" end) in \(.duration_seconds | . * 100 | round / 100) s: \(.throughput_bytes_per_second / 1e6 | round) MB/s, \(.resent_frames) frames resent, \(.reconnects) reconnects"' "$work/tx.json"
 gens=$(wc -l <"$work/tune.jsonl")
 echo "tuner: $gens generations logged; best knobs at the end:"
 jq -c '.knobs' "$work/tx.json"

@@ -16,6 +16,7 @@
 #include "util/exception_text.hpp"
 #include "util/fd_limit.hpp"
 #include "util/logger.hpp"
+#include "util/pipe_capacity.hpp"
 #include "vmp/metrics/exporter.hpp"
 #include "vmp/metrics/stats_json.hpp"
 #include "vmp/tuner/tuner.hpp"
@@ -91,6 +92,7 @@ int run_rx(const Config& cfg, Logger& log) {
   const DetachOnExit detach{observers};
   log.info(1, "listening on port " + std::to_string(rx->port()) + " (up to " +
                   std::to_string(raise_fd_limit()) + " open files)");
+  widen_if_pipe(STDOUT_FILENO);
   const auto code = rx->run(STDOUT_FILENO);
   observers.write_json(rx->snapshot());
   if (code != ExitCode::ok) log.error(rx->message());
@@ -113,6 +115,7 @@ int run_tx(const Config& cfg, Logger& log) {
     return fail(log, ExitCode::usage, e.what());
   }
   if (tuner) tuner->start();
+  widen_if_pipe(STDIN_FILENO);
   const auto code = tx.run(STDIN_FILENO);
   if (tuner) tuner->stop();
   observers.write_json(tx.snapshot());

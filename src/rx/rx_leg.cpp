@@ -151,6 +151,7 @@ std::string RxLeg::contradiction(const wire::FrameHeader& header) {
 asio::awaitable<void> RxLeg::read_loop() {
   std::array<std::byte, wire::FrameHeader::kSize> hbuf{};
   for (;;) {
+    if (failed_) co_return;  // a decode failed (see fail())
     co_await asio::async_read(socket_, asio::buffer(hbuf), asio::use_awaitable);
     const auto header = wire::FrameHeader::decode(hbuf);
     if (!header) throw LegError("malformed or oversize frame header");
@@ -197,7 +198,8 @@ asio::awaitable<void> RxLeg::read_loop() {
       // Decoded on the sidechain's workers while this leg reads on: several frames of one leg
       // decode at once (a transmitter may well send most frames on its first leg).
       Buffer wire_bytes = co_await read_wire(*header);
-      while (decoding_ >= max_decoding_) co_await decoded_.wait(1s);
+      while (decoding_ >= max_decoding_ && !failed_) co_await decoded_.wait(1s);
+      if (failed_) co_return;
       ++decoding_;
       asio::co_spawn(socket_.get_executor(),
                      decode_and_accept(*header, std::move(frame), std::move(wire_bytes)),
@@ -271,10 +273,15 @@ void RxLeg::fail(std::exception_ptr error) {
   } catch (const std::exception& e) {
     rx_.log_.error("leg " + std::to_string(stats_.id) + ": " + exception_text(e) + "; closing it");
   }
-  // The read loop ends (cancelled); run() then tells the transmitter when the transfer is
-  // aborted, and closes the socket; else the transmitter resends what was not written.
+  // The read loop ends: cancelled when it waits on the socket, at its next step when it does
+  // not (failed_), and whatever it reads next is an end of file. run() then tells the
+  // transmitter when the transfer is aborted, and closes the socket; else the transmitter
+  // resends what was not written. (Cancelling alone left a leg that was between two reads
+  // open, with its frame never written and never resent.)
+  failed_ = true;
   std::lock_guard lock(mutex_);
   asio::error_code ignored;
+  socket_.shutdown(asio::socket_base::shutdown_receive, ignored);
   socket_.cancel(ignored);
 }
 

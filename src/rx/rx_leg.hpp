@@ -70,6 +70,7 @@ class RxLeg : public std::enable_shared_from_this<RxLeg> {
   // Decodes in flight (on this leg's strand only), and at most how many: two keep the workers
   // of a small machine busy from one leg; each holds up to two frames beyond the window.
   std::size_t decoding_ = 0;
+  bool failed_ = false;  // a spawned decode failed: the leg is ending (see fail())
   const std::size_t max_decoding_;
   Wakeup decoded_;
   mutable std::mutex mutex_;  // guards stats_, and the socket against close vs sample_tcp

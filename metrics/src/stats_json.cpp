@@ -123,6 +123,7 @@ std::string stats_to_json(const Stats& s) {
   j["reconnects"] = s.reconnects;
   if (s.role == Role::rx) j["rejected_connections"] = s.rejected_connections;
   j["keyed"] = s.keyed;
+  j["cipher"] = s.cipher.empty() ? json(nullptr) : json(s.cipher);
   j["auth_failures"] = s.auth_failures;
   j["stall_seconds"] = {{"source", s.source_stall_seconds},
                         {"sidechain", s.sidechain_stall_seconds},

@@ -584,6 +584,7 @@ Stats Receiver::snapshot() const {
   s.frames = frames_received_;
   s.rejected_connections = rejected_;
   s.keyed = cfg_.key != nullptr;
+  if (frame_keys_) s.cipher = crypto::describe(frame_keys_->cipher());
   s.auth_failures = auth_failures_;
   s.window_bytes_limit = cfg_.window_bytes;
   s.expected_bytes = cfg_.expect_bytes.value_or(0);  // what the reorder buffer may hold at most

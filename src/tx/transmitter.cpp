@@ -576,6 +576,7 @@ Stats Transmitter::snapshot() const {
   s.role = Role::tx;
   s.session_id = session_;
   s.keyed = frame_keys_ != nullptr;
+  if (frame_keys_) s.cipher = crypto::describe(frame_keys_->cipher());
   s.auth_failures = auth_failures_.load();
   s.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

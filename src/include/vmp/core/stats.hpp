@@ -114,7 +114,8 @@ struct Stats {
   // Keyed sessions: proofs, frames and control messages that failed authentication (forged,
   // replayed, altered on the way, or a peer with another key).
   std::uint64_t auth_failures = 0;
-  bool keyed = false;                   // the session uses --key-file
+  bool keyed = false;  // the session uses --key-file
+  std::string cipher;  // keyed: the frames' AEAD ("aes-256-gcm"); rx: once a session began
   std::uint64_t window_bytes_used = 0;  // tx: unacknowledged bytes held
   std::uint64_t window_bytes_limit = 0;
   std::uint64_t reorder_bytes = 0;  // rx: bytes waiting for an earlier frame

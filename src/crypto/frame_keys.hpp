@@ -5,6 +5,9 @@
 // sequence number: unique within a key across every leg, and a resent frame is the same
 // ciphertext. The caller passes the frame header as associated data, so a sealed frame cannot
 // be moved to another place in the stream, cut, or marked last.
+// With checksums, the frame checksum (XXH3 of the plaintext: unkeyed, so it would let an
+// observer confirm a guess of a frame) travels masked with a pseudorandom value of the frame's
+// sequence number, and the stream digest exchanged at the end with one of the session.
 // Thread-safe: the workers of the sidechain share one.
 #pragma once
 
@@ -26,10 +29,14 @@ class FrameKeys {
  public:
   static constexpr std::uint64_t kFramesPerKey = 4096;
 
-  FrameKeys(const Secret& key, const Salt& session_salt, Cipher cipher)
-      : key_(key), salt_(session_salt), cipher_(cipher) {}
+  FrameKeys(const Secret& key, const Salt& session_salt, Cipher cipher);
 
   Cipher cipher() const { return cipher_; }
+  // XORed onto frame seq's checksum on the wire (the same for a resent frame).
+  std::uint64_t checksum_mask(std::uint64_t seq) const;
+  // XORed onto the stream digest wherever it crosses the wire (completion ack and reply, end
+  // frame): sent once per session, so it hides the digest like a one-time pad.
+  std::uint64_t digest_mask() const { return digest_mask_; }
   // In place; the tag goes beside the data.
   void seal(std::uint64_t seq, std::span<const std::byte> aad, std::span<std::byte> data,
             Tag tag) const;
@@ -43,6 +50,8 @@ class FrameKeys {
   const Secret key_;
   const Salt salt_;
   const Cipher cipher_;
+  const Key256 mask_key_;
+  const std::uint64_t digest_mask_;
   mutable std::mutex mutex_;
   // The last few epochs' keys: workers seal neighbouring frames, which share an epoch.
   mutable std::vector<std::pair<std::uint64_t, Key256>> cache_;

@@ -30,14 +30,18 @@ bool is_space(char c) {
   return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-// The bytes of a file of hex digits (whitespace ignored); empty when it is not one.
-std::vector<std::byte> decode_hex(const std::vector<char>& text) {
-  std::vector<std::byte> out;
+// The bytes of a file of hex digits (whitespace ignored) into out (reserved by the caller);
+// out is left empty when the file is not one.
+void decode_hex(const std::vector<char>& text, std::vector<std::byte>& out) {
+  out.clear();
   int high = -1;
   for (char c : text) {
     if (is_space(c)) continue;
     const int v = hex_value(c);
-    if (v < 0) return {};
+    if (v < 0) {
+      out.clear();
+      return;
+    }
     if (high < 0) {
       high = v;
     } else {
@@ -45,8 +49,7 @@ std::vector<std::byte> decode_hex(const std::vector<char>& text) {
       high = -1;
     }
   }
-  if (high >= 0) return {};
-  return out;
+  if (high >= 0) out.clear();
 }
 
 std::string octal_mode(mode_t mode) {
@@ -68,7 +71,21 @@ std::variant<Secret, std::string> load_key_file(const std::string& path) {
     return name + " is accessible by group or others (mode " + octal_mode(st.st_mode) +
            "): chmod 600 it";
   }
+  if (st.st_uid != ::geteuid() && st.st_uid != 0)
+    return name + " belongs to another user (uid " + std::to_string(st.st_uid) + ")";
+  // Everything read from the file is wiped however this ends (sizes fixed up front, so no
+  // reallocation leaves a copy behind).
   std::vector<char> text(kMaxKeyFileBytes + 1);
+  std::vector<std::byte> bytes;
+  bytes.reserve(text.size());
+  struct Wipe {
+    std::vector<std::byte>& bytes;
+    std::vector<char>& text;
+    ~Wipe() {
+      OPENSSL_cleanse(bytes.data(), bytes.capacity());
+      OPENSSL_cleanse(text.data(), text.capacity());
+    }
+  } wipe{bytes, text};
   std::size_t got = 0;
   for (;;) {
     const auto n = ::read(fd.get(), text.data() + got, text.size() - got);
@@ -79,22 +96,13 @@ std::variant<Secret, std::string> load_key_file(const std::string& path) {
   if (got > kMaxKeyFileBytes)
     return name + " is larger than " + std::to_string(kMaxKeyFileBytes) + " bytes";
   text.resize(got);
-  auto bytes = decode_hex(text);
+  decode_hex(text, bytes);
   if (bytes.empty()) {
     // Raw bytes; a trailing newline is not part of the secret.
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     bytes.assign(reinterpret_cast<const std::byte*>(text.data()),
                  reinterpret_cast<const std::byte*>(text.data()) + text.size());
   }
-  // The copies read from the file are wiped however this ends.
-  struct Wipe {
-    std::vector<std::byte>& bytes;
-    std::vector<char>& text;
-    ~Wipe() {
-      OPENSSL_cleanse(bytes.data(), bytes.size());
-      OPENSSL_cleanse(text.data(), text.size());
-    }
-  } wipe{bytes, text};
   if (bytes.size() < kMinKeyBytes) {
     return name + " holds " + std::to_string(bytes.size()) + " bytes of key; at least " +
            std::to_string(kMinKeyBytes) + " are needed (make one with: viamillipede genkey FILE)";

@@ -64,14 +64,15 @@ asio::awaitable<KeyCheck> check_key(asio::ip::tcp::socket& socket, const crypto:
   }
   crypto::Mac proof{};
   if (auto error = co_await read_before(socket, proof, deadline)) {
-    out.failure = *error + "; the transmitter may hold another key";
+    out.failure = *error + ": it did not prove the key (it holds another one?)";
+    out.failed_proof = true;
     co_return out;
   }
   if (!crypto::equal_constant_time(proof, crypto::transmitter_proof(key, transcript))) {
     out.failure =
         "failed authentication: it holds another key (--key-file), or replayed an old "
         "handshake";
-    out.wrong_key = true;
+    out.failed_proof = true;
     wire::HelloReply refusal;
     refusal.code = wire::ReplyCode::bad_key;
     const auto bytes = refusal.encode();

@@ -27,7 +27,9 @@ struct ProvenLeg {
 struct KeyCheck {
   std::optional<ProvenLeg> leg;  // set when the transmitter proved the key
   std::string failure;           // else why not, for the log
-  bool wrong_key = false;        // it sent a proof, and the proof was wrong
+  // It got our challenge and sent a wrong proof, or none (a transmitter whose key differs
+  // closes when our proof fails): an authentication failure, counted.
+  bool failed_proof = false;
 };
 
 // `deadline` bounds the whole exchange (the receiver's handshake timeout).

@@ -275,7 +275,7 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
   if (cfg_.key) {
     auto check = co_await check_key(socket, *cfg_.key, buf, deadline);
     if (!check.leg) {
-      if (check.wrong_key) on_auth_failure();
+      if (check.failed_proof) on_auth_failure();
       // The socket may be closed by now: the address read when it was new.
       co_return reject(address, peer, check.failure);
     }
@@ -354,6 +354,11 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
     reply.next_seq = count.frames;
     reply.bytes = count.bytes;
     reply.digest = complete ? count.digest : 0;
+    // A keyed session's digest travels masked (see FrameKeys::digest_mask).
+    if (complete && proven) {
+      std::lock_guard keys_lock(mutex_);
+      if (frame_keys_) reply.digest ^= frame_keys_->digest_mask();
+    }
     reply.receiver_id = receiver_id_;
     reply.window_bytes = cfg_.window_bytes;
     co_await send_reply(reply);

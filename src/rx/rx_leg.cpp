@@ -114,7 +114,12 @@ std::string RxLeg::forged(const std::string& what) {
   return what + " (failed authentication)";
 }
 
-std::vector<std::byte> RxLeg::control_bytes(const wire::Control& control) {
+std::uint64_t RxLeg::digest_mask() const {
+  return keys_ ? keys_->digest_mask() : 0;
+}
+
+std::vector<std::byte> RxLeg::control_bytes(wire::Control control) {
+  control.digest ^= control.complete ? digest_mask() : 0;
   const auto encoded = control.encode();
   std::vector<std::byte> bytes(encoded.begin(), encoded.end());
   if (auth_) {
@@ -136,7 +141,9 @@ asio::awaitable<void> RxLeg::closing_frame(
   if (header.kind == wire::FrameKind::cancel) {
     rx_.on_cancel(header.cancel);
   } else {
-    rx_.on_end(header.end_count());
+    auto count = header.end_count();
+    count.digest ^= digest_mask();
+    rx_.on_end(count);
   }
 }
 
@@ -309,6 +316,9 @@ asio::awaitable<void> RxLeg::decode_and_accept(wire::FrameHeader header, InFrame
     throw LegError(err->text);
   }
   frame.payload = std::move(std::get<Buffer>(decoded));
+  // Opened: its checksum (masked on the wire, see FrameKeys) can be checked now.
+  if (keys_ && header.has(wire::FrameFlag::checksum))
+    header.checksum ^= keys_->checksum_mask(header.seq);
   accept(header, std::move(frame));
 }
 

@@ -59,8 +59,10 @@ class RxLeg : public std::enable_shared_from_this<RxLeg> {
   // The transmitter's cancel or end frame; keyed, its tag is checked first.
   asio::awaitable<void> closing_frame(const wire::FrameHeader& header,
                                       std::span<const std::byte, wire::FrameHeader::kSize> raw);
-  // An ack or abort, with its tag on a keyed leg.
-  std::vector<std::byte> control_bytes(const wire::Control& control);
+  // An ack or abort as it goes on the wire: keyed, its digest masked and a tag after it.
+  std::vector<std::byte> control_bytes(wire::Control control);
+  // What hides the stream digest on the wire in a keyed session; 0 otherwise.
+  std::uint64_t digest_mask() const;
 
   Receiver& rx_;
   asio::ip::tcp::socket socket_;

@@ -22,6 +22,7 @@ void seal(const crypto::FrameKeys& keys, OutFrame& frame) {
   h.flags |= static_cast<std::uint8_t>(wire::FrameFlag::sealed);
   h.wire_length = static_cast<std::uint32_t>(data.size() + crypto::kTagBytes);
   h.wire_checksum = 0;
+  if (h.has(wire::FrameFlag::checksum)) h.checksum ^= keys.checksum_mask(h.seq);
   keys.seal(h.seq, h.encode(), data, frame.tag);
 }
 

@@ -47,19 +47,18 @@ asio::awaitable<asio::error_code> prove_key(tcp::socket& sock, const Target& tar
   const auto challenge = wire::KeyChallenge::decode(challenge_bytes);
   transcript.insert(transcript.end(), challenge.receiver_nonce.begin(),
                     challenge.receiver_nonce.end());
-  const bool receiver_holds_key =
-      crypto::equal_constant_time(crypto::receiver_proof(*key.secret, transcript), challenge.proof);
-  // Sent even when the receiver's proof failed: it can then log "wrong key" for its user.
-  // A proof over a transcript that includes the receiver's fresh nonce is no use to anyone.
-  const auto proof = crypto::transmitter_proof(*key.secret, transcript);
-  auto [wok, werr] =
-      co_await with_deadline(asio::async_write(sock, asio::buffer(proof), nothrow), timeout);
-  if (!receiver_holds_key) {
+  // Our proof goes only to a receiver that proved itself: given to anyone else (someone on the
+  // path relaying the real receiver's nonce), it would let them hold a leg of our session.
+  if (!crypto::equal_constant_time(crypto::receiver_proof(*key.secret, transcript),
+                                   challenge.proof)) {
     out.status = DialResult::Status::wrong_key;
     out.error = "receiver " + target.label() +
                 " holds a different key (--key-file): it failed to prove ours";
     co_return asio::error_code{};
   }
+  const auto proof = crypto::transmitter_proof(*key.secret, transcript);
+  auto [wok, werr] =
+      co_await with_deadline(asio::async_write(sock, asio::buffer(proof), nothrow), timeout);
   if (werr) co_return werr;
   std::array<std::byte, wire::HelloReply::kSize + wire::kTagSize> reply_bytes{};
   if (auto ec = co_await read_within(sock, asio::buffer(reply_bytes), timeout)) co_return ec;
@@ -144,12 +143,15 @@ asio::awaitable<DialResult> dial(const Target& target, const wire::Hello& hello,
       if (out.status == DialResult::Status::ok) out.socket.emplace(std::move(sock));
       co_return out;
     }
-    // Unkeyed, only a refusal may come here; keyed, only a refusal before the proofs (which
-    // says why and nothing else). An accept that skips the proofs is not from our receiver.
-    const bool accepts = reply->code == wire::ReplyCode::accept ||
-                         reply->code == wire::ReplyCode::complete ||
-                         reply->code == wire::ReplyCode::bad_key;
-    if (asks_proof || (key && accepts)) {
+    // Unkeyed, this is the reply. Keyed, only a refusal a keyed receiver sends before the
+    // proofs (which says why and nothing else) comes untagged: anything else is not from our
+    // receiver (an accept that skips the proofs, a `busy` it would only say after them).
+    const auto c = reply->code;
+    const bool before_proofs = c == wire::ReplyCode::bad_version ||
+                               c == wire::ReplyCode::bad_checkphrase ||
+                               c == wire::ReplyCode::key_required || c == wire::ReplyCode::no_key ||
+                               c == wire::ReplyCode::malformed;
+    if (asks_proof || (key && !before_proofs)) {
       out.status = key ? DialResult::Status::forged : DialResult::Status::bad_reply;
       out.error = target.label() + " answered out of turn (" +
                   std::string(wire::describe(reply->code)) + ")";

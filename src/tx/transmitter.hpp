@@ -99,6 +99,10 @@ class Transmitter final : public TransferControl, private TxLegHost {
   bool finish(ExitCode code, std::string message) override;
   const Logger& log() const override { return log_; }
   void auth_failed(const std::string& what) override;
+  std::uint64_t digest_mask() const override {
+    return frame_keys_ ? frame_keys_->digest_mask() : 0;
+  }
+  bool receiver_proven() const override { return receiver_id_.load() != 0; }
 
   const Target& target(std::size_t link) const { return cfg_.targets[link]; }
   wire::Hello hello_for(std::uint32_t leg) const;

@@ -77,7 +77,11 @@ asio::awaitable<void> TxLeg::run() {
       co_await wakeup_.wait(reconnect::kNoLinkRecheck);
       continue;
     }
-    if (!co_await connect(*link)) continue;
+    if (!co_await connect(*link)) {
+      if (std::exchange(pause_before_retry_, false))
+        co_await sleep_for(reconnect::leg_retry_pause(jitter_rng));
+      continue;
+    }
     try {
       co_await race(send_loop(), ack_loop());
     } catch (const SourceError& e) {
@@ -126,13 +130,18 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
   }
   auto result = co_await host_.dial(link, slot_);
   if (host_.finished()) co_return false;
-  if (result.status == DialResult::Status::wrong_key) {
+  // A receiver that proved our key on an earlier leg has not changed keys: a failed proof
+  // now is someone on the path, who must not be able to end the transfer with one packet.
+  if (result.status == DialResult::Status::wrong_key && !host_.receiver_proven()) {
     host_.finish(ExitCode::rejected, result.error);
     co_return false;
   }
-  if (result.status == DialResult::Status::forged) {
-    // Someone on the path: this connection is worthless, the next may get through.
+  if (result.status == DialResult::Status::forged ||
+      result.status == DialResult::Status::wrong_key) {
+    // Someone on the path: this connection is worthless, the next may get through (after
+    // the usual pause, so a forger cannot make us redial in a tight loop).
     host_.auth_failed(result.error);
+    pause_before_retry_ = true;
     co_return false;
   }
   if (result.status != DialResult::Status::ok) {
@@ -165,14 +174,15 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
     // Our completion ack was lost with the legs that carried it: check the count now, and
     // this leg, now up, carries the end frame.
     const auto& r = result.reply;
-    host_.on_complete({r.next_seq, r.bytes, r.digest});
+    host_.on_complete({r.next_seq, r.bytes, r.digest ^ host_.digest_mask()});
   }
   co_return true;
 }
 
 asio::awaitable<void> TxLeg::send_loop() {
   for (;;) {
-    if (const auto closing = host_.closing_frame()) {
+    if (auto closing = host_.closing_frame()) {
+      if (closing->kind == wire::FrameKind::end) closing->checksum ^= host_.digest_mask();
       const auto header = closing->encode();
       std::vector<std::byte> bytes(header.begin(), header.end());
       if (conn_->auth) {
@@ -252,7 +262,11 @@ asio::awaitable<void> TxLeg::ack_loop() {
     }
     host_.on_ack(control->next_seq, control->bytes);
     // Keep reading: send_loop() now sends the end frame (or a cancel) and ends the leg.
-    if (control->complete) host_.on_complete(control->count());
+    if (control->complete) {
+      auto count = control->count();
+      count.digest ^= host_.digest_mask();
+      host_.on_complete(count);
+    }
   }
 }
 

@@ -80,6 +80,7 @@ class TxLeg {
   bool ever_connected_ = false;
   bool drained_ = false;      // the last connection ended by request_drain()
   bool cancel_sent_ = false;  // the closing frame (cancel or end) went out: the leg then ends
+  bool pause_before_retry_ = false;  // the last connect failed authentication
 
   mutable std::mutex mutex_;  // guards the fields stats() copies
   LegStats stats_;

@@ -64,6 +64,10 @@ class TxLegHost {
   virtual const Logger& log() const = 0;
   // A keyed leg got a message that failed authentication (counted, logged; the leg goes).
   virtual void auth_failed(const std::string& what) = 0;
+  // Keyed: what hides the stream digest on the wire (crypto::FrameKeys::digest_mask); 0 else.
+  virtual std::uint64_t digest_mask() const = 0;
+  // A keyed leg of this transfer has proven the receiver holds our key (see connect()).
+  virtual bool receiver_proven() const = 0;
 };
 
 }  // namespace vmp

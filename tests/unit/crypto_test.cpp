@@ -12,6 +12,7 @@
 #include "crypto/leg_auth.hpp"
 #include "crypto/primitives.hpp"
 #include "sidechain/frame_transform.hpp"
+#include "wire/checksum.hpp"
 
 namespace vmp::crypto {
 namespace {
@@ -208,6 +209,29 @@ TEST(SealedFrames, EncodeSealsAndDecodeOpensInPlaceAndRefusesTampering) {
     EXPECT_TRUE(std::holds_alternative<sidechain::DecodeError>(
         sidechain::decode_frame(codec, {}, nullptr, *decoded_header, copy, pool)));
   }
+}
+
+TEST(FrameKeys, ChecksumsAndTheDigestTravelMasked) {
+  // An unkeyed checksum of the plaintext in the clear would confirm a guessed frame.
+  BufferPool pool(16 << 20);
+  sidechain::FrameCodec codec(pool);
+  const FrameKeys keys(some_key(), some_salt(3), Cipher::aes_256_gcm);
+  std::vector<std::byte> raw(5000, std::byte{42});
+  OutFrame frame;
+  frame.header.length = static_cast<std::uint32_t>(raw.size());
+  frame.header.seq = 11;
+  frame.header.flags = static_cast<std::uint8_t>(wire::FrameFlag::checksum);
+  frame.header.checksum = wire::frame_checksum(frame.header, raw);
+  const auto raw_sum = frame.header.checksum;
+  frame.payload = pool.get(raw.size());
+  std::memcpy(frame.payload.data(), raw.data(), raw.size());
+  ASSERT_FALSE(sidechain::encode_frame(codec, {}, {}, &keys, frame, pool));
+  EXPECT_NE(frame.header.checksum, raw_sum);
+  EXPECT_EQ(frame.header.checksum ^ keys.checksum_mask(11), raw_sum);
+  EXPECT_NE(keys.checksum_mask(11), keys.checksum_mask(12));
+  EXPECT_NE(keys.digest_mask(), 0U);
+  EXPECT_NE(keys.digest_mask(),
+            FrameKeys(some_key(), some_salt(4), Cipher::aes_256_gcm).digest_mask());
 }
 
 }  // namespace

@@ -71,6 +71,8 @@ class FakeHost final : public TxLegHost {
   }
   const Logger& log() const override { return log_; }
   void auth_failed(const std::string&) override { ++auth_failures; }
+  std::uint64_t digest_mask() const override { return 0; }
+  bool receiver_proven() const override { return false; }
 
   std::vector<Peer> peers;  // one per expected connection, in order
   bool wanted = true;

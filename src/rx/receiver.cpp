@@ -330,6 +330,7 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
     admitted = !probe && !abort_;
     if (!session_ && admitted) {
       session_ = hello->session;
+      ++session_generation_;
       if (proven) {
         session_salt_ = proven->offer.session_salt;
         frame_keys_ = std::make_shared<const crypto::FrameKeys>(
@@ -375,7 +376,7 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
     std::optional<crypto::LegAuth> auth;
     if (proven) auth.emplace(std::move(proven->auth));
     leg = std::make_shared<RxLeg>(*this, std::move(socket), hello->leg, peer, std::move(auth),
-                                  frame_keys_);
+                                  frame_keys_, session_generation_);
     legs_.push_back(leg);
   }
   co_await leg->run();
@@ -388,6 +389,11 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
   total.frames += ended.frames;
   legs_.remove(leg);
   last_leg_seen_ = std::chrono::steady_clock::now();
+}
+
+bool Receiver::same_session(std::uint64_t generation) const {
+  std::lock_guard lock(mutex_);
+  return generation == session_generation_;
 }
 
 wire::StreamCount Receiver::written_count() const {
@@ -450,12 +456,20 @@ void Receiver::on_unfilter_failed(const std::string& why) {
   abort_transfer({wire::AbortCode::filter_failed, ExitCode::filter, why});
 }
 
-void Receiver::on_frame(const std::string& link, const wire::FrameHeader& header) {
-  codecs_.add(header.codec, header.length, header.payload_on_wire());
-  std::lock_guard lock(mutex_);
-  ++frames_received_;
-  bytes_received_ += header.length;               // stream bytes
-  link_bytes_[link] += header.payload_on_wire();  // what the path carried
+bool Receiver::on_frame(const std::string& link, const wire::FrameHeader& header,
+                        std::uint64_t generation) {
+  {
+    std::lock_guard lock(mutex_);
+    // Checked and counted under one lock: a session is taken over only while it has no frame
+    // counted, so either this frame counts (and the session can no longer be taken over) or
+    // the takeover came first (and a frame of the old session stays out of the new one).
+    if (generation != session_generation_) return false;
+    ++frames_received_;
+    bytes_received_ += header.length;               // stream bytes
+    link_bytes_[link] += header.payload_on_wire();  // what the path carried
+  }
+  codecs_.add(header.codec, header.length, header.payload_on_wire());  // its own lock
+  return true;
 }
 
 void Receiver::on_writer_progress(const SinkWriter::Progress& p) {

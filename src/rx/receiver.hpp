@@ -87,7 +87,11 @@ class Receiver final : public StatsSource {
   void reject(const std::string& address, const std::string& peer, const std::string& why);
   // Keyed: a proof, frame or control message failed authentication (counted).
   void on_auth_failure();
-  void on_frame(const std::string& link, const wire::FrameHeader& header);
+  // A leg's frame passed its checks: counted, and true, when the leg belongs to the session
+  // being served (`generation` is the session's the leg was admitted for; a session that
+  // delivered nothing may have been taken over since).
+  bool on_frame(const std::string& link, const wire::FrameHeader& header, std::uint64_t generation);
+  bool same_session(std::uint64_t generation) const;
   // The --unfilter failed on a frame, or did not give back what the transmitter filtered:
   // resending cannot help, so the transfer ends (exit 9) and the transmitter is told.
   void on_unfilter_failed(const std::string& why);
@@ -124,6 +128,7 @@ class Receiver final : public StatsSource {
 
   mutable std::mutex mutex_;  // guards everything below
   std::optional<std::uint64_t> session_;
+  std::uint64_t session_generation_ = 0;  // +1 for every session adopted
   // Keyed sessions: the transmitter's session salt, and the keys its frames are sealed with.
   std::optional<crypto::Salt> session_salt_;
   std::shared_ptr<const crypto::FrameKeys> frame_keys_;

@@ -43,11 +43,13 @@ struct LegError : std::runtime_error {
 }  // namespace
 
 RxLeg::RxLeg(Receiver& rx, asio::ip::tcp::socket socket, std::uint32_t id, std::string peer,
-             std::optional<crypto::LegAuth> auth, std::shared_ptr<const crypto::FrameKeys> keys)
+             std::optional<crypto::LegAuth> auth, std::shared_ptr<const crypto::FrameKeys> keys,
+             std::uint64_t generation)
     : rx_(rx),
       socket_(std::move(socket)),
       auth_(std::move(auth)),
       keys_(std::move(keys)),
+      generation_(generation),
       wakeup_(socket_.get_executor()),
       max_decoding_(std::min<std::size_t>(2, rx_.decoders_.workers())),
       decoded_(socket_.get_executor()) {
@@ -138,6 +140,8 @@ asio::awaitable<void> RxLeg::closing_frame(
       throw LegError(
           forged(header.kind == wire::FrameKind::cancel ? "a cancel frame" : "an end frame"));
   }
+  // A leg of a session that was taken over (it had delivered nothing) speaks for nobody.
+  if (!rx_.same_session(generation_)) throw LegError("its session was taken over");
   if (header.kind == wire::FrameKind::cancel) {
     rx_.on_cancel(header.cancel);
   } else {
@@ -258,7 +262,10 @@ void RxLeg::accept(const wire::FrameHeader& header, InFrame frame) {
     stats_.bytes += header.payload_on_wire();
     ++stats_.frames;
   }
-  rx_.on_frame(stats_.link, header);
+  if (!rx_.on_frame(stats_.link, header, generation_)) {
+    throw LegError("frame " + std::to_string(header.seq) +
+                   " belongs to a session that was taken over");
+  }
   switch (rx_.frames_.insert(std::move(frame))) {
     case Reassembler::Insert::too_far_ahead:
       throw LegError("frame " + std::to_string(header.seq) + " is beyond the window");

@@ -29,7 +29,8 @@ class RxLeg : public std::enable_shared_from_this<RxLeg> {
  public:
   // auth and keys: a keyed session's leg (its control tags, the session's frame keys).
   RxLeg(Receiver& rx, asio::ip::tcp::socket socket, std::uint32_t id, std::string peer,
-        std::optional<crypto::LegAuth> auth, std::shared_ptr<const crypto::FrameKeys> keys);
+        std::optional<crypto::LegAuth> auth, std::shared_ptr<const crypto::FrameKeys> keys,
+        std::uint64_t generation);
 
   asio::awaitable<void> run();
   void notify() { wakeup_.notify(); }
@@ -68,6 +69,7 @@ class RxLeg : public std::enable_shared_from_this<RxLeg> {
   asio::ip::tcp::socket socket_;
   std::optional<crypto::LegAuth> auth_;
   const std::shared_ptr<const crypto::FrameKeys> keys_;
+  const std::uint64_t generation_;  // the session this leg was admitted for
   Wakeup wakeup_;
   // Decodes in flight (on this leg's strand only), and at most how many: two keep the workers
   // of a small machine busy from one leg; each holds up to two frames beyond the window.

@@ -40,9 +40,9 @@ used_ports=" "
 free_port() {
   local p
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12700)) # below the ephemeral range (32768-): no client socket holds it
     [[ $used_ports == *" $p "* ]] && continue
-    if ! ss -Htln "sport = :$p" | grep -q .; then
+    if ! ss -Htan "sport = :$p" | grep -q .; then
       used_ports+="$p "
       echo "$p"
       return

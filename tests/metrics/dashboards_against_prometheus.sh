@@ -46,14 +46,16 @@ trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# A TCP port on 127.0.0.1 nobody listens on (and that we have not handed out already).
+# A TCP port on 127.0.0.1 no socket uses (and that we have not handed out already). A random
+# port in the ephemeral range could be the local port of a connection in TIME_WAIT, and then
+# not bindable (a full-suite run once timed out waiting for an exporter on 127.0.0.1:34514).
 used_ports=" "
 free_port() {
   local p
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12700)) # below the ephemeral range (32768-): no client socket holds it
     [[ $used_ports == *" $p "* ]] && continue
-    if ! ss -Htln "sport = :$p" | grep -q .; then
+    if ! ss -Htan "sport = :$p" | grep -q .; then
       used_ports+="$p "
       echo "$p"
       return

@@ -125,10 +125,21 @@ TEST(FrameKeys, KeysChangeEveryEpochAndResealingIsDeterministic) {
   };
   EXPECT_EQ(seal(5), seal(5));  // a resent frame is the same ciphertext
   EXPECT_NE(seal(5), seal(6));
-  // Same nonce bits in another epoch (seq + kFramesPerKey differs in the nonce too, but the
-  // key differs as well): both open only with their own seq.
+  // Rekeying: a frame of epoch 3 is sealed under the key HKDF gives for epoch 3, not under
+  // epoch 0's (which would hold every frame if the epoch were left out of the derivation).
   const auto far = FrameKeys::kFramesPerKey * 3 + 5;
-  EXPECT_NE(seal(far), seal(5));
+  const auto sealed = seal(far);
+  Nonce nonce{};
+  for (int i = 0; i < 8; ++i) nonce[11 - i] = static_cast<std::byte>(far >> (8 * i));
+  auto opens_with = [&](std::uint64_t epoch) {
+    const auto key = hkdf(some_key().bytes(), some_salt(1),
+                          "viamillipede 4 frames chacha20-poly1305 key " + std::to_string(epoch));
+    std::vector<std::byte> data(sealed.begin(), sealed.end() - kTagBytes);
+    const std::span<const std::byte, kTagBytes> tag(sealed.data() + data.size(), kTagBytes);
+    return aead_open(Cipher::chacha20_poly1305, key, nonce, aad, data, tag);
+  };
+  EXPECT_TRUE(opens_with(3));
+  EXPECT_FALSE(opens_with(0));
 }
 
 TEST(LegAuth, ProofsDependOnKeyRoleAndTranscript) {

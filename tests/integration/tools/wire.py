@@ -72,7 +72,7 @@ def connect(port, source=None, timeout=5):
 #   rx -> tx: Control (32) + tag (16)
 # A refusal before the proofs (bad_version, bad_checkphrase, malformed, key_required, no_key)
 # is a plain 48-byte HelloReply, as in version 3.
-VERSION_KEYED = 4
+VERSION_KEYED = VERSION  # keyed sessions came with version 4
 HELLO_CHECKSUMS, HELLO_FILTERED, HELLO_KEYED = 1, 2, 4
 FLAG_SEALED = 4
 KEY_OFFER_SIZE = 72

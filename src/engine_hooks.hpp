@@ -13,6 +13,10 @@ struct EngineHooks {
   bool handle_signals = true;
   // Called on SIGUSR1 after the status block was printed (e.g. --stats-json).
   std::function<void(const Stats&)> on_status;
+  // Receiver: a transmitter's session was adopted (its first leg proved itself). Called on an
+  // I/O thread, outside the receiver's locks; must not block (a tunnel dials on its own
+  // thread when told).
+  std::function<void()> on_session;
 };
 
 }  // namespace vmp

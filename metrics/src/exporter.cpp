@@ -151,9 +151,9 @@ int quiet_log(const mg_connection*, const char*) {
 }  // namespace
 
 struct Exporter::Impl {
-  Impl(const Resolved& r, int port, const StatsSource& source)
+  Impl(const Resolved& r, int port, std::vector<const StatsSource*> sources)
       : resolved(r),
-        collector(std::make_shared<StatsCollector>(source)),
+        collector(std::make_shared<StatsCollector>(std::move(sources))),
         exposer(make_exposer(with_port(r, port))),
         port_in_use(exposer->GetListeningPorts().at(0)),
         endpoint(with_port(r, port_in_use)) {
@@ -182,7 +182,10 @@ struct Exporter::Impl {
   std::string endpoint;
 };
 
-Exporter::Exporter(const std::string& bind, const StatsSource& source) {
+Exporter::Exporter(const std::string& bind, const StatsSource& source)
+    : Exporter(bind, std::vector<const StatsSource*>{&source}) {}
+
+Exporter::Exporter(const std::string& bind, std::vector<const StatsSource*> sources) {
   const BindAddress b = parse_bind_address(bind);
   const Resolved r = resolve(b);
   if (r.family == AF_INET6 && mg_check_feature(8) == 0) {
@@ -190,7 +193,7 @@ Exporter::Exporter(const std::string& bind, const StatsSource& source) {
                              ": the HTTP server library (civetweb) was built without IPv6");
   }
   try {
-    impl_ = std::make_unique<Impl>(r, b.port, source);
+    impl_ = std::make_unique<Impl>(r, b.port, std::move(sources));
   } catch (const std::exception& e) {
     std::string why = why_bind_fails(r);
     if (why.empty()) why = e.what();

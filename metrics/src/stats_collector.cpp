@@ -1,5 +1,7 @@
 #include "vmp/metrics/stats_collector.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "family_builder.hpp"
@@ -294,20 +296,39 @@ std::vector<prometheus::MetricFamily> families_from_stats(const Stats& stats) {
 }
 
 StatsCollector::StatsCollector(const StatsSource& source)
-    : source_(source), process_start_time_seconds_(read_process_start_time_seconds()) {}
+    : StatsCollector(std::vector<const StatsSource*>{&source}) {}
+
+StatsCollector::StatsCollector(std::vector<const StatsSource*> sources)
+    : sources_(std::move(sources)),
+      process_start_time_seconds_(read_process_start_time_seconds()) {}
 
 std::vector<prometheus::MetricFamily> StatsCollector::Collect() const {
   // Collect() runs on a civetweb thread, where an escaping exception would end the process:
   // a snapshot that fails (out of memory, say) costs one scrape its viamillipede_* families,
   // never the transfer.
-  FamilyList out;
-  try {
-    out = build(source_.snapshot());
-  } catch (const std::exception&) {
-    out = FamilyList();
+  std::vector<prometheus::MetricFamily> merged;
+  const auto merge = [&merged](std::vector<prometheus::MetricFamily> families) {
+    for (auto& f : families) {
+      auto same = std::find_if(merged.begin(), merged.end(),
+                               [&f](const auto& m) { return m.name == f.name; });
+      if (same == merged.end()) {
+        merged.push_back(std::move(f));
+      } else {
+        same->metric.insert(same->metric.end(), std::make_move_iterator(f.metric.begin()),
+                            std::make_move_iterator(f.metric.end()));
+      }
+    }
+  };
+  for (const auto* source : sources_) {
+    try {
+      merge(build(source->snapshot()).take());
+    } catch (const std::exception&) {
+    }
   }
-  append_process_families(out, process_start_time_seconds_);
-  return std::move(out).take();
+  FamilyList process;
+  append_process_families(process, process_start_time_seconds_);
+  merge(std::move(process).take());
+  return merged;
 }
 
 }  // namespace vmp::metrics

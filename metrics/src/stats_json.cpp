@@ -102,9 +102,7 @@ std::string lower_first(std::string s) {
                            lower_first(std::strerror(err)));
 }
 
-}  // namespace
-
-std::string stats_to_json(const Stats& s) {
+json document(const Stats& s) {
   json j;
   j["version"] = 1;
   j["role"] = role_label(s.role);
@@ -138,12 +136,33 @@ std::string stats_to_json(const Stats& s) {
   for (const auto& l : s.links) j["links"].push_back(link_json(l));
   if (s.role == Role::tx) j["knobs"] = knobs_json(s.knobs);
   j["tuner"] = tuner_json(s);
-  // Invalid UTF-8 in a link name or an error line must not make the summary fail.
+  return j;
+}
+
+// Invalid UTF-8 in a link name or an error line must not make the summary fail.
+std::string dump(const json& j) {
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
+}  // namespace
+
+std::string stats_to_json(const Stats& s) {
+  return dump(document(s));
+}
+
+std::string stats_to_json(std::span<const Stats> all) {
+  if (all.size() == 1) return stats_to_json(all.front());
+  json j = json::object();
+  for (const auto& s : all) j[std::string(role_label(s.role))] = document(s);
+  return dump(j);
+}
+
 void write_stats_json(const std::string& path, const Stats& s) {
-  const std::string text = stats_to_json(s);
+  write_stats_json(path, std::span<const Stats>(&s, 1));
+}
+
+void write_stats_json(const std::string& path, std::span<const Stats> all) {
+  const std::string text = stats_to_json(all);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(path, errno);

@@ -28,6 +28,12 @@ const std::map<std::string, std::pair<std::string, int>>& words() {
       {"verbose", {"verbose", 1}},
       {"checkphrase", {"checkphrase", 1}},
       {"genkey", {"genkey", 1}},
+      {"charmode", {"charmode", 0}},
+      {"prbs", {"prbs", 1}},
+      {"leglimit", {"leglimit", 1}},
+      {"delayus", {"delayus", 1}},
+      {"terminate", {"terminate", 1}},
+      {"initiate", {"initiate", 2}},
   };
   return table;
 }
@@ -134,6 +140,10 @@ cxxopts::Options make_options() {
     ("rx", "receive on PORT, write the stream to stdout", cxxopts::value<std::string>(), "PORT")
     ("tx", "send stdin to HOST:PORT (repeat for more links, in preference order)",
      cxxopts::value<std::vector<std::string>>(), "HOST:PORT")
+    ("terminate", "with rx and tx: carry one TCP connection accepted on [ADDR:]PORT (ADDR "
+     "defaults to 127.0.0.1) instead of stdin/stdout", cxxopts::value<std::string>(), "[ADDR:]PORT")
+    ("initiate", "with rx and tx: when the stream starts, connect to HOST:PORT and carry that "
+     "connection instead of stdin/stdout", cxxopts::value<std::string>(), "HOST:PORT")
     ("genkey", "write a new random key to FILE (mode 0600) for --key-file; never overwrites",
      cxxopts::value<std::string>(), "FILE")
     ("h,help", "show this help")
@@ -141,6 +151,15 @@ cxxopts::Options make_options() {
   o.add_options("transfer")
     ("checksum", "checksum every frame (XXH3); rx: require it")
     ("no-zero-copy", "copy data through memory: no sendfile from a regular-file stdin (tx), no splice to stdout (rx)")
+    ("charmode", "send what stdin has at once instead of filling frames (interactive use)")
+    ("prbs", "tx: send a pseudo-random stream made from SEED instead of stdin; rx: check the "
+     "stream against it (exit 8 at the first wrong byte) and still write it to stdout",
+     cxxopts::value<std::string>(), "SEED")
+    ("leglimit", "tx: end the stream after N chunks of 2 MiB (the original's unit)",
+     cxxopts::value<std::string>(), "N")
+    ("limit-bytes", "tx: end the stream after N bytes", cxxopts::value<std::string>(), "N")
+    ("delayus", "tx: sleep N microseconds at every 2 MiB of the stream (a crude throttle)",
+     cxxopts::value<std::string>(), "N")
     ("chaos", "reset the leg that sends every N-th frame (testing)", cxxopts::value<std::uint32_t>(), "N")
     ("checkphrase", "shared phrase of up to 4 bytes, must match on both sides [yoda]",
      cxxopts::value<std::string>(), "WORD")
@@ -239,8 +258,9 @@ std::optional<std::string> parse_knob(const cxxopts::ParseResult& r, const KnobS
 
 // Options only one role uses (besides the knobs, whose table says so): given to the other role
 // they would be silently ignored, so they are an error instead.
-constexpr std::array<const char*, 8> kTxOnly{"chaos",    "connect-timeout", "no-tune", "tune-seed",
-                                             "tune-log", "tune-profile",    "filter",  "cipher"};
+constexpr std::array<const char*, 11> kTxOnly{"chaos",    "connect-timeout", "no-tune", "tune-seed",
+                                              "tune-log", "tune-profile",    "filter",  "cipher",
+                                              "leglimit", "limit-bytes",     "delayus"};
 constexpr std::array<const char*, 2> kRxOnly{"bind", "unfilter"};
 
 std::optional<std::string> wrong_role(const cxxopts::ParseResult& r, bool rx) {
@@ -330,6 +350,172 @@ std::optional<std::string> key_options(const cxxopts::ParseResult& r, Config& c)
   return std::nullopt;
 }
 
+// "123" or "0x7b" (the original's smoke tests write leglimit 0x800, prbs 0xd00f).
+std::optional<std::uint64_t> parse_number(const std::string& text) {
+  const bool hex = text.starts_with("0x") || text.starts_with("0X");
+  const std::string digits = hex ? text.substr(2) : text;
+  if (digits.empty() || digits.size() > (hex ? 16U : 20U)) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char ch : digits) {
+    const int d = std::isdigit(static_cast<unsigned char>(ch)) ? ch - '0'
+                  : hex && std::isxdigit(static_cast<unsigned char>(ch))
+                      ? std::tolower(static_cast<unsigned char>(ch)) - 'a' + 10
+                      : -1;
+    if (d < 0) return std::nullopt;
+    const std::uint64_t base = hex ? 16 : 10;
+    if (v > (std::numeric_limits<std::uint64_t>::max() - static_cast<std::uint64_t>(d)) / base)
+      return std::nullopt;
+    v = v * base + static_cast<std::uint64_t>(d);
+  }
+  return v;
+}
+
+std::variant<std::uint64_t, std::string> number_option(const cxxopts::ParseResult& r,
+                                                       const char* name) {
+  const auto text = r[name].as<std::string>();
+  if (auto v = parse_number(text)) return *v;
+  return std::string(name) + ": '" + text + "' is not a number";
+}
+
+// charmode, prbs, leglimit / --limit-bytes, delayus: the original's words.
+std::optional<std::string> stream_words(const cxxopts::ParseResult& r, Config& c) {
+  c.tx.charmode = r.count("charmode") > 0;
+  if (r.count("prbs")) {
+    auto seed = number_option(r, "prbs");
+    if (auto* e = std::get_if<std::string>(&seed)) return *e;
+    c.prbs_seed = std::get<std::uint64_t>(seed);
+  }
+  if (r.count("leglimit") && r.count("limit-bytes"))
+    return "leglimit and --limit-bytes: choose one";
+  if (r.count("leglimit")) {
+    auto chunks = number_option(r, "leglimit");
+    if (auto* e = std::get_if<std::string>(&chunks)) return *e;
+    const auto n = std::get<std::uint64_t>(chunks);
+    if (n > std::numeric_limits<std::uint64_t>::max() / (2 * MiB))
+      return "leglimit " + std::to_string(n) + " is too large";
+    c.tx.limit_bytes = n * 2 * MiB;
+  }
+  if (r.count("limit-bytes")) {
+    const auto text = r["limit-bytes"].as<std::string>();
+    const auto v = parse_size(text);
+    if (!v) return "--limit-bytes: '" + text + "' is not a size";
+    c.tx.limit_bytes = *v;
+  }
+  if (r.count("delayus")) {
+    auto us = number_option(r, "delayus");
+    if (auto* e = std::get_if<std::string>(&us)) return *e;
+    if (auto e = in_range("delayus", std::get<std::uint64_t>(us), 0, 3600ULL * 1000 * 1000))
+      return e;
+    c.tx.delay_per_chunk = std::chrono::microseconds(std::get<std::uint64_t>(us));
+  }
+  return std::nullopt;
+}
+
+// terminate [ADDR:]PORT / initiate HOST PORT: a tunnel needs both directions.
+std::optional<std::string> tunnel_words(const cxxopts::ParseResult& r, Config& c) {
+  const bool terminate = r.count("terminate") > 0;
+  const bool initiate = r.count("initiate") > 0;
+  if (!terminate && !initiate) return std::nullopt;
+  if (terminate && initiate) return "terminate and initiate: choose one (one per end of a tunnel)";
+  const char* word = terminate ? "terminate" : "initiate";
+  if (c.mode != Config::Mode::duplex)
+    return std::string(word) + " needs rx PORT and tx HOST PORT (the tunnel's two directions)";
+  if (c.prbs_seed) return std::string(word) + " and prbs: choose one (what the tunnel carries)";
+  auto& t = c.tunnel;
+  if (initiate) {
+    const auto text = r["initiate"].as<std::string>();
+    auto target = parse_target(text);
+    if (!target) return "initiate: '" + text + "' is not HOST PORT";
+    t.kind = TunnelConfig::Kind::initiate;
+    t.target = *target;
+    return std::nullopt;
+  }
+  const auto text = r["terminate"].as<std::string>();
+  t.kind = TunnelConfig::Kind::terminate;
+  if (auto port = parse_port(text)) {
+    t.port = *port;
+    return std::nullopt;
+  }
+  auto where = parse_target(text);
+  if (!where) return "terminate: '" + text + "' is not [ADDR:]PORT";
+  t.bind_address = where->host;
+  t.port = where->port;
+  return std::nullopt;
+}
+
+std::optional<std::string> rx_options(const cxxopts::ParseResult& r, Config& c) {
+  auto port = parse_port(r["rx"].as<std::string>());
+  if (!port) return "rx: '" + r["rx"].as<std::string>() + "' is not a port (1-65535)";
+  c.rx.port = *port;
+  if (r.count("bind")) c.rx.bind_address = r["bind"].as<std::string>();
+  // The receiver takes the knobs the table marks rx_too: its sockets' buffers, and the
+  // window, which bounds what it holds for reordering.
+  Knobs rx_knobs;
+  for (const auto& spec : kKnobTable) {
+    if (!spec.rx_too || !r.count(std::string(spec.option))) continue;
+    if (auto e = parse_knob(r, spec, rx_knobs)) return e;
+  }
+  if (r.count("window")) {
+    rx_knobs.frame_bytes = static_cast<std::uint32_t>(kFrameRange.min);  // not the rx's concern
+    c.rx.window_bytes = rx_knobs.window_bytes;
+  }
+  if (auto e = validate(rx_knobs)) return e;
+  c.rx.rcvbuf_bytes = rx_knobs.rcvbuf_bytes;
+  c.rx.sidechain_workers = rx_knobs.sidechain_workers;
+  if (r.count("unfilter")) {
+    c.rx.unfilter.command = r["unfilter"].as<std::string>();
+    if (c.rx.unfilter.command.empty()) return "--unfilter needs a command";
+  }
+  if (auto e = filter_timeout(r, c.rx.unfilter)) return e;
+  if (r.count("outage-timeout"))
+    c.rx.max_outage = std::chrono::seconds(r["outage-timeout"].as<std::uint32_t>());
+  return expected_size(r, c.rx.expect_bytes);
+}
+
+std::optional<std::string> tx_options(const cxxopts::ParseResult& r, Config& c) {
+  for (const auto& t : r["tx"].as<std::vector<std::string>>()) {
+    auto target = parse_target(t);
+    if (!target) return "tx: '" + t + "' is not HOST PORT";
+    c.tx.targets.push_back(*target);
+  }
+  auto& k = c.tx.knobs;
+  for (const auto& spec : kKnobTable) {
+    if (!r.count(std::string(spec.option))) continue;
+    if (auto e = parse_knob(r, spec, k)) return e;
+    set(c.pinned, spec.id);
+  }
+  if (auto e = sidechain_options(r, c)) return e;
+  // A window too small for the default frame shrinks the frame, unless the user chose both.
+  if (has(c.pinned, KnobId::window_bytes) && !has(c.pinned, KnobId::frame_bytes) &&
+      k.window_bytes < 2ULL * k.frame_bytes) {
+    k.frame_bytes =
+        static_cast<std::uint32_t>(std::max<std::uint64_t>(kFrameRange.min, k.window_bytes / 2));
+  }
+  if (has(c.pinned, KnobId::link_weights) && k.link_weights.size() != c.tx.targets.size()) {
+    return "--link-weights needs one weight per tx target (" + std::to_string(c.tx.targets.size()) +
+           ")";
+  }
+  if (auto e = validate(k)) return e;
+  if (r.count("chaos")) {
+    c.tx.chaos = r["chaos"].as<std::uint32_t>();
+    if (c.tx.chaos == 1) return "chaos 1 would kill every frame's leg; use 2 or more (0 = off)";
+  }
+  if (r.count("outage-timeout")) {
+    c.tx.outage_timeout = std::chrono::seconds(r["outage-timeout"].as<std::uint32_t>());
+  }
+  if (auto e = expected_size(r, c.tx.expect_bytes)) return e;
+  if (r.count("connect-timeout")) {
+    const auto s = r["connect-timeout"].as<std::uint32_t>();
+    if (auto e = in_range("connect-timeout", s, 1, 600)) return e;
+    c.tx.connect_timeout = std::chrono::seconds(s);
+  }
+  c.tune = r.count("no-tune") == 0;
+  if (r.count("tune-seed")) c.tune_seed = r["tune-seed"].as<std::uint64_t>();
+  if (r.count("tune-log")) c.tune_log = r["tune-log"].as<std::string>();
+  if (r.count("tune-profile")) c.tune_profile = r["tune-profile"].as<std::string>();
+  return std::nullopt;
+}
+
 std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
   Config c;
   if (r.count("help")) return c;
@@ -346,11 +532,13 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
   }
   const bool rx = r.count("rx") > 0;
   const bool tx = r.count("tx") > 0;
-  if (rx == tx)
-    return UsageError{rx ? "choose either rx or tx, not both" : "say rx PORT or tx HOST PORT"};
+  if (!rx && !tx) return UsageError{"say rx PORT or tx HOST PORT (or both, for full duplex)"};
   if (r.count("rx") > 1) return UsageError{"rx takes a single port"};
-  c.mode = rx ? Config::Mode::rx : Config::Mode::tx;
-  if (auto e = wrong_role(r, rx)) return UsageError{*e};
+  c.mode = rx && tx ? Config::Mode::duplex : rx ? Config::Mode::rx : Config::Mode::tx;
+  // In full duplex every option has a direction that uses it.
+  if (c.mode != Config::Mode::duplex) {
+    if (auto e = wrong_role(r, rx)) return UsageError{*e};
+  }
 
   std::string phrase =
       r.count("checkphrase") ? r["checkphrase"].as<std::string>() : kDefaultCheckphrase;
@@ -368,78 +556,14 @@ std::variant<Config, UsageError> build(const cxxopts::ParseResult& r) {
   if (r.count("metrics")) c.metrics = r["metrics"].as<std::string>();
   if (r.count("stats-json")) c.stats_json = r["stats-json"].as<std::string>();
   if (auto e = key_options(r, c)) return UsageError{*e};
-
+  if (auto e = stream_words(r, c)) return UsageError{*e};
+  if (auto e = tunnel_words(r, c)) return UsageError{*e};
   if (rx) {
-    auto port = parse_port(r["rx"].as<std::string>());
-    if (!port) return UsageError{"rx: '" + r["rx"].as<std::string>() + "' is not a port (1-65535)"};
-    c.rx.port = *port;
-    if (r.count("bind")) c.rx.bind_address = r["bind"].as<std::string>();
-    // The receiver takes the knobs the table marks rx_too: its sockets' buffers, and the
-    // window, which bounds what it holds for reordering.
-    Knobs rx_knobs;
-    for (const auto& spec : kKnobTable) {
-      if (!spec.rx_too || !r.count(std::string(spec.option))) continue;
-      if (auto e = parse_knob(r, spec, rx_knobs)) return UsageError{*e};
-    }
-    if (r.count("window")) {
-      rx_knobs.frame_bytes = static_cast<std::uint32_t>(kFrameRange.min);  // not the rx's concern
-      c.rx.window_bytes = rx_knobs.window_bytes;
-    }
-    if (auto e = validate(rx_knobs)) return UsageError{*e};
-    c.rx.rcvbuf_bytes = rx_knobs.rcvbuf_bytes;
-    c.rx.sidechain_workers = rx_knobs.sidechain_workers;
-    if (r.count("unfilter")) {
-      c.rx.unfilter.command = r["unfilter"].as<std::string>();
-      if (c.rx.unfilter.command.empty()) return UsageError{"--unfilter needs a command"};
-    }
-    if (auto e = filter_timeout(r, c.rx.unfilter)) return UsageError{*e};
-    if (r.count("outage-timeout"))
-      c.rx.max_outage = std::chrono::seconds(r["outage-timeout"].as<std::uint32_t>());
-    if (auto e = expected_size(r, c.rx.expect_bytes)) return UsageError{*e};
-    return c;
+    if (auto e = rx_options(r, c)) return UsageError{*e};
   }
-
-  for (const auto& t : r["tx"].as<std::vector<std::string>>()) {
-    auto target = parse_target(t);
-    if (!target) return UsageError{"tx: '" + t + "' is not HOST PORT"};
-    c.tx.targets.push_back(*target);
+  if (tx) {
+    if (auto e = tx_options(r, c)) return UsageError{*e};
   }
-  auto& k = c.tx.knobs;
-  for (const auto& spec : kKnobTable) {
-    if (!r.count(std::string(spec.option))) continue;
-    if (auto e = parse_knob(r, spec, k)) return UsageError{*e};
-    set(c.pinned, spec.id);
-  }
-  if (auto e = sidechain_options(r, c)) return UsageError{*e};
-  // A window too small for the default frame shrinks the frame, unless the user chose both.
-  if (has(c.pinned, KnobId::window_bytes) && !has(c.pinned, KnobId::frame_bytes) &&
-      k.window_bytes < 2ULL * k.frame_bytes) {
-    k.frame_bytes =
-        static_cast<std::uint32_t>(std::max<std::uint64_t>(kFrameRange.min, k.window_bytes / 2));
-  }
-  if (has(c.pinned, KnobId::link_weights) && k.link_weights.size() != c.tx.targets.size()) {
-    return UsageError{"--link-weights needs one weight per tx target (" +
-                      std::to_string(c.tx.targets.size()) + ")"};
-  }
-  if (auto e = validate(k)) return UsageError{*e};
-  if (r.count("chaos")) {
-    c.tx.chaos = r["chaos"].as<std::uint32_t>();
-    if (c.tx.chaos == 1)
-      return UsageError{"chaos 1 would kill every frame's leg; use 2 or more (0 = off)"};
-  }
-  if (r.count("outage-timeout")) {
-    c.tx.outage_timeout = std::chrono::seconds(r["outage-timeout"].as<std::uint32_t>());
-  }
-  if (auto e = expected_size(r, c.tx.expect_bytes)) return UsageError{*e};
-  if (r.count("connect-timeout")) {
-    const auto s = r["connect-timeout"].as<std::uint32_t>();
-    if (auto e = in_range("connect-timeout", s, 1, 600)) return UsageError{*e};
-    c.tx.connect_timeout = std::chrono::seconds(s);
-  }
-  c.tune = r.count("no-tune") == 0;
-  if (r.count("tune-seed")) c.tune_seed = r["tune-seed"].as<std::uint64_t>();
-  if (r.count("tune-log")) c.tune_log = r["tune-log"].as<std::string>();
-  if (r.count("tune-profile")) c.tune_profile = r["tune-profile"].as<std::string>();
   return c;
 }
 
@@ -476,7 +600,7 @@ std::variant<Config, UsageError> parse_command_line(int argc, const char* const*
     if (!result.unmatched().empty())
       return UsageError{"unexpected '" + result.unmatched()[0] + "'"};
     auto config = build(result);
-    if (auto* c = std::get_if<Config>(&config); c && c->mode == Config::Mode::tx) {
+    if (auto* c = std::get_if<Config>(&config); c && c->runs_tx()) {
       auto k = c->tx.knobs;
       if (k.legs > k.legs_per_link_max * c->tx.targets.size()) {
         return UsageError{"threads " + std::to_string(k.legs) + " exceed legs-per-link " +
@@ -494,8 +618,12 @@ std::string usage_text() {
   std::string text =
       "usage: viamillipede rx PORT [options]              (receive; stream to stdout)\n"
       "       viamillipede tx HOST PORT [tx HOST PORT ...] [options]   (send stdin)\n"
+      "       viamillipede rx PORT tx HOST PORT [options]     (full duplex: stdin out, stdout in)\n"
+      "       viamillipede rx PORT tx HOST PORT terminate PORT | initiate HOST PORT  (a TCP "
+      "tunnel)\n"
       "       viamillipede genkey FILE                          (a new key for --key-file)\n"
-      "words as in the original: threads N, checksum, chaos N, verbose N, checkphrase WORD\n";
+      "words as in the original: threads N, checksum, chaos N, verbose N, checkphrase WORD,\n"
+      "  charmode, prbs SEED, leglimit N, delayus N, terminate PORT, initiate HOST PORT\n";
   auto o = make_options();
   return text + o.help({"mode", "transfer", "knobs", "observe", "tuner"});
 }

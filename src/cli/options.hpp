@@ -16,9 +16,22 @@
 
 namespace vmp {
 
+// `terminate PORT` / `initiate HOST PORT`: the process carries one TCP connection instead of
+// stdin and stdout (both need rx and tx in the same process, one per direction).
+struct TunnelConfig {
+  enum class Kind { none, terminate, initiate };
+  Kind kind = Kind::none;
+  std::string bind_address = "127.0.0.1";  // terminate: where the one client connects
+  std::uint16_t port = 0;                  // terminate
+  Target target;                           // initiate: dialled when the stream starts
+};
+
 struct Config {
-  enum class Mode { tx, rx, help, version, genkey };
+  // duplex: rx and tx in one process, two independent streams (stdin out, stdout in).
+  enum class Mode { tx, rx, duplex, help, version, genkey };
   Mode mode = Mode::help;
+  bool runs_tx() const { return mode == Mode::tx || mode == Mode::duplex; }
+  bool runs_rx() const { return mode == Mode::rx || mode == Mode::duplex; }
   TxConfig tx;
   RxConfig rx;
   int verbosity = 0;
@@ -30,6 +43,9 @@ struct Config {
   std::string tune_profile;
   KnobSet pinned;           // knobs the user set explicitly; the tuner leaves them alone
   std::string genkey_path;  // genkey FILE
+  // prbs SEED: tx sends the pattern instead of stdin; rx checks what arrives against it.
+  std::optional<std::uint64_t> prbs_seed;
+  TunnelConfig tunnel;
 };
 
 struct UsageError {

@@ -300,6 +300,7 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
   const bool probe = hello->leg == wire::kProbeLeg;
   bool complete = false;
   bool admitted = false;
+  bool adopted = false;
   std::list<std::shared_ptr<RxLeg>> displaced;
   {
     std::unique_lock lock(mutex_);
@@ -331,6 +332,7 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
     if (!session_ && admitted) {
       session_ = hello->session;
       ++session_generation_;
+      adopted = true;
       if (proven) {
         session_salt_ = proven->offer.session_salt;
         frame_keys_ = std::make_shared<const crypto::FrameKeys>(
@@ -346,6 +348,7 @@ asio::awaitable<void> Receiver::admit(tcp::socket socket, HandshakeGate::Pass pa
     if (admitted) last_leg_seen_ = std::chrono::steady_clock::now();
   }
   for (auto& leg : displaced) leg->close_soon();
+  if (adopted && hooks_.on_session) hooks_.on_session();
   {
     wire::HelloReply reply;
     reply.code = complete ? wire::ReplyCode::complete : wire::ReplyCode::accept;
@@ -507,6 +510,10 @@ void Receiver::on_cancel(wire::CancelReason reason) {
 void Receiver::on_writer_error(const std::string& error) {
   log_.error(error + "; telling the transmitter and stopping");
   abort_transfer({wire::AbortCode::sink_failed, ExitCode::sink, error});
+}
+
+void Receiver::stop(wire::AbortCode reason, ExitCode exit, std::string why) {
+  abort_transfer({reason, exit, std::move(why)});
 }
 
 void Receiver::abort_transfer(Abort abort) {

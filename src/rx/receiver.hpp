@@ -68,6 +68,10 @@ class Receiver final : public StatsSource {
   std::uint16_t port() const { return port_; }
   ExitCode run(int out_fd);
   std::string message() const;
+  // Ends the transfer from outside, from any thread (the prbs check found a wrong byte; the
+  // other direction of a tunnel failed): the transmitter is told `reason`, run() returns
+  // `exit` and message() says `why`.
+  void stop(wire::AbortCode reason, ExitCode exit, std::string why);
   Stats snapshot() const override;
 
  private:

@@ -14,9 +14,6 @@
 namespace vmp {
 namespace {
 
-// How long a partly filled frame waits for more input before it is sent as it is.
-constexpr int kFlushAfterMs = 5;
-
 std::string errno_text(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
 }
@@ -70,7 +67,7 @@ std::optional<SourceReader::Result> SourceReader::fill_buffered(OutFrame& frame,
   // Fill the frame; a short read followed by a quiet producer sends what we have.
   while (filled < frame_bytes) {
     const bool partial = filled > 0;
-    const auto w = wait_readable(partial ? kFlushAfterMs : -1);
+    const auto w = wait_readable(partial ? static_cast<int>(opts_.flush_after.count()) : -1);
     if (w == Wait::stopped) return std::nullopt;
     if (w == Wait::timeout) break;
     if (w == Wait::error) return Result{false, errno_text("polling stdin")};
@@ -88,6 +85,23 @@ std::optional<SourceReader::Result> SourceReader::fill_buffered(OutFrame& frame,
   return Result{};
 }
 
+bool SourceReader::pause_for_chunks(std::uint64_t from, std::uint64_t to) {
+  const auto chunks = to / kChunkBytes - from / kChunkBytes;
+  if (chunks == 0 || opts_.delay_per_chunk.count() == 0) return true;
+  // (A signed count: microseconds * uint64_t has an unsigned rep, and the wait below would
+  // never see its deadline pass.)
+  const auto until =
+      std::chrono::steady_clock::now() + opts_.delay_per_chunk * static_cast<std::int64_t>(chunks);
+  for (;;) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return true;
+    pollfd stop{stop_.fd(), POLLIN, 0};
+    const int n = ::poll(&stop, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
+    if (n > 0) return false;
+  }
+}
+
 std::optional<wire::StreamCount> SourceReader::final_count() const {
   if (!ended_.load(std::memory_order_acquire)) return std::nullopt;
   return final_;
@@ -99,7 +113,10 @@ SourceReader::Result SourceReader::run() {
   std::uint64_t offset = 0;
   bool eof = false;
   while (!eof) {
-    const std::uint32_t frame_bytes = opts_.frame_bytes();
+    std::uint32_t frame_bytes = opts_.frame_bytes();
+    if (opts_.limit_bytes)
+      frame_bytes = static_cast<std::uint32_t>(
+          std::min<std::uint64_t>(frame_bytes, *opts_.limit_bytes - offset));
     if (!queue_.wait_for_room(frame_bytes)) return {};  // stopped
     auto frame = std::make_shared<OutFrame>();
     auto& h = frame->header;
@@ -109,7 +126,9 @@ SourceReader::Result SourceReader::run() {
       if (auto* err = std::get_if<Result>(&l)) return *err;
       left = std::get<std::uint64_t>(l);
     }
-    if (left > 0) {
+    if (frame_bytes == 0) {
+      eof = true;  // the limit is reached: an empty frame says so
+    } else if (left > 0) {
       h.length = static_cast<std::uint32_t>(std::min<std::uint64_t>(left, frame_bytes));
       frame->file = FileSpan{opts_.fd, *file_pos_};
       *file_pos_ += h.length;
@@ -126,6 +145,7 @@ SourceReader::Result SourceReader::run() {
       if (!filled) return {};  // stopped
       if (!filled->ok) return *filled;
     }
+    if (opts_.limit_bytes && offset + h.length >= *opts_.limit_bytes) eof = true;
     if (opts_.expect_bytes) {
       const auto total = offset + h.length;
       if (total > *opts_.expect_bytes)
@@ -145,6 +165,7 @@ SourceReader::Result SourceReader::run() {
           wire::frame_checksum(h, std::span<const std::byte>(frame->payload.data(), h.length));
       digest_ = wire::fold_digest(digest_, h.checksum);
     }
+    if (!pause_for_chunks(offset, offset + h.length)) return {};  // stopped
     offset += h.length;
     frames_.fetch_add(1, std::memory_order_relaxed);
     if (eof) {

@@ -1,7 +1,11 @@
 // The dedicated stdin reader: fills frames of the current frame-size knob, waits for window
 // room before each, and pushes them to the SendQueue. Runs on its own thread so a slow disk
 // or producer never stalls the sockets. A partially filled frame is sent once the producer
-// pauses (no data for kFlushAfter), so an interactive or slow source is not held back.
+// pauses (no data for flush_after), so an interactive or slow source is not held back; in
+// charmode (flush_after 0) whatever one read() returns goes out at once.
+// The original's `leglimit` and `delayus` live here too: the stream ends after limit_bytes
+// (whatever stdin still holds stays unread), and the reader sleeps delay_per_chunk at every
+// kChunkBytes boundary of the stream.
 // When stdin is a regular file, frames are not read at all: they name a span of the file and
 // the legs send it with sendfile(2) (zero-copy). The file's reported size decides how far that
 // goes; past it, ordinary reads take over, so a file that grows or lies about its size
@@ -34,7 +38,12 @@ class SourceReader {
     // Frames go through the sidechain stage (compress, filter) on their way to the queue;
     // they are read into memory then, never zero-copy.
     sidechain::TxStage* stage = nullptr;
+    std::chrono::milliseconds flush_after{5};  // a partly filled frame waits this long for more
+    std::optional<std::uint64_t> limit_bytes;  // end the stream after this many bytes
+    std::chrono::microseconds delay_per_chunk{0};
   };
+  // The original's unit for leglimit and delayus.
+  static constexpr std::uint64_t kChunkBytes = 2 * 1024 * 1024;
   struct Result {
     bool ok = true;
     std::string error;  // "reading stdin: Input/output error"
@@ -56,6 +65,8 @@ class SourceReader {
  private:
   enum class Wait { ready, timeout, stopped, error };
   Wait wait_readable(int timeout_ms);
+  // delayus: sleeps for every chunk boundary between the two stream offsets. False: stopped.
+  bool pause_for_chunks(std::uint64_t from, std::uint64_t to);
   // Fills frame->payload from read(); sets eof at end of input. Empty optional: stopped.
   std::optional<Result> fill_buffered(OutFrame& frame, std::uint32_t frame_bytes, bool& eof);
   // Bytes of stdin's file past file_pos_ by its reported size (0: its end); an error when

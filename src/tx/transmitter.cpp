@@ -85,6 +85,11 @@ ExitCode Transmitter::run(int in_fd) {
     if (at >= 0 && at <= st.st_size) expected_bytes_ = static_cast<std::uint64_t>(st.st_size - at);
   }
   ropts.zero_copy = cfg_.zero_copy;
+  if (cfg_.charmode) ropts.flush_after = std::chrono::milliseconds(0);
+  ropts.limit_bytes = cfg_.limit_bytes;
+  ropts.delay_per_chunk = cfg_.delay_per_chunk;
+  if (cfg_.limit_bytes && (expected_bytes_ == 0 || *cfg_.limit_bytes < expected_bytes_))
+    expected_bytes_ = *cfg_.limit_bytes;
   ropts.frame_bytes = [this] {
     std::lock_guard lock(mutex_);
     // Two frames fit in the window the receiver allows, or the reader would wait forever.

@@ -61,6 +61,9 @@ class Transmitter final : public TransferControl, private TxLegHost {
   // (ExitCode::ok) or the transfer failed (message() says why).
   ExitCode run(int in_fd);
   std::string message() const;
+  // Ends the transfer from outside, from any thread (the other direction of a tunnel failed),
+  // as a signal would: the receiver is told, run() returns `code`.
+  void stop(ExitCode code, std::string why) { finish(code, std::move(why)); }
 
   Knobs knobs() const override;
   void apply(const Knobs& knobs) override;

@@ -29,6 +29,13 @@ struct TxConfig {
   // --expect-bytes: stdin must hold exactly this many bytes (a producer that dies looks like
   // an early end of file on a pipe).
   std::optional<std::uint64_t> expect_bytes;
+  // charmode: what one read of stdin returns goes out at once, instead of waiting up to 5 ms
+  // for a frame to fill (interactive use: keystrokes, tunnelled ssh).
+  bool charmode = false;
+  // leglimit / --limit-bytes: the stream ends after this many bytes of stdin.
+  std::optional<std::uint64_t> limit_bytes;
+  // delayus: sleep this long at every 2 MiB of the stream (the original's crude throttle).
+  std::chrono::microseconds delay_per_chunk{0};
   // --compress auto: the sidechain's own feedback (sidechain/compress_feedback.hpp) moves the
   // compress knob, with or without the tuner.
   bool compress_auto = false;

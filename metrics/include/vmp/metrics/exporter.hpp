@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "stats.hpp"
 
@@ -18,6 +19,8 @@ class Exporter {
   //   "metrics: cannot listen on 127.0.0.1:9100: address already in use".
   // `source` must outlive the exporter.
   Exporter(const std::string& bind, const StatsSource& source);
+  // Full duplex: one endpoint for both directions (every sample carries its role label).
+  Exporter(const std::string& bind, std::vector<const StatsSource*> sources);
   ~Exporter();
 
   Exporter(const Exporter&) = delete;

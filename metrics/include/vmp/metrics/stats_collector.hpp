@@ -16,11 +16,14 @@ class StatsCollector : public prometheus::Collectable {
  public:
   // `source` must outlive the collector.
   explicit StatsCollector(const StatsSource& source);
+  // Several engines (full duplex): their families are merged by name; the role label keeps
+  // their samples apart.
+  explicit StatsCollector(std::vector<const StatsSource*> sources);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
-  const StatsSource& source_;
+  std::vector<const StatsSource*> sources_;
   double process_start_time_seconds_;  // fixed for the life of the process
 };
 

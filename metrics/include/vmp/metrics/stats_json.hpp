@@ -2,6 +2,7 @@
 // Schema in metrics/README.md.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "stats.hpp"
@@ -15,5 +16,9 @@ std::string stats_to_json(const Stats& s);
 // rename), so a reader never sees half a document. Throws std::runtime_error with one line,
 // e.g. "stats-json: cannot write /x/y.json: no such file or directory".
 void write_stats_json(const std::string& path, const Stats& s);
+
+// Full duplex: {"tx": {...}, "rx": {...}}, each the document above. One Stats: as above.
+std::string stats_to_json(std::span<const Stats> all);
+void write_stats_json(const std::string& path, std::span<const Stats> all);
 
 }  // namespace vmp::metrics

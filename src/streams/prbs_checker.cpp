@@ -1,0 +1,83 @@
+#include "streams/prbs_checker.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <vector>
+
+#include "streams/prbs_pattern.hpp"
+#include "util/pipe_capacity.hpp"
+
+namespace vmp::streams {
+namespace {
+
+constexpr std::size_t kBlockBytes = 1 << 20;
+
+bool write_all(int fd, const std::byte* data, std::size_t len) {
+  while (len > 0) {
+    const ssize_t n = ::write(fd, data, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    len -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+PrbsChecker::PrbsChecker(std::uint64_t seed, int out_fd, OnFailure on_failure)
+    : on_failure_(std::move(on_failure)) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw std::system_error(errno, std::generic_category(), "prbs: pipe");
+  read_.reset(fds[0]);
+  write_.reset(fds[1]);
+  widen_if_pipe(write_.get());
+  thread_ = std::thread([this, seed, out_fd] { run(seed, out_fd); });
+}
+
+PrbsChecker::~PrbsChecker() {
+  if (thread_.joinable()) finish();
+}
+
+ExitCode PrbsChecker::finish() {
+  write_.reset();  // end of input for the thread
+  if (thread_.joinable()) thread_.join();
+  return failure_;
+}
+
+void PrbsChecker::fail(ExitCode code, const std::string& why) {
+  if (failure_ != ExitCode::ok) return;
+  failure_ = code;
+  message_ = why;
+  on_failure_(code, why);
+}
+
+void PrbsChecker::run(std::uint64_t seed, int out_fd) {
+  const PrbsPattern pattern(seed);
+  std::vector<std::byte> block(kBlockBytes);
+  bool out_ok = true;
+  for (;;) {
+    const ssize_t n = ::read(read_.get(), block.data(), block.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // end of the stream (an error cannot happen on our own pipe)
+    const auto got = std::span<const std::byte>(block.data(), static_cast<std::size_t>(n));
+    if (failure_ == ExitCode::ok) {
+      if (auto at = pattern.first_difference(checked_, got)) {
+        fail(ExitCode::mismatch,
+             "prbs: the stream differs from the pattern at byte " + std::to_string(*at));
+      }
+    }
+    checked_ += got.size();
+    if (out_ok && !write_all(out_fd, got.data(), got.size())) {
+      out_ok = false;
+      fail(ExitCode::sink, std::string("writing stdout: ") + std::strerror(errno));
+    }
+  }
+}
+
+}  // namespace vmp::streams

@@ -177,15 +177,15 @@ if part b; then
   ms=$(($(now_ms) - t0))
   [[ $rc != 124 && $rc != 137 ]] || fail "b: rsync through the tunnel still running after $((120 + VMP_BIG_BYTES / 16 / 2000000)) s"
   expect_eq "$rc" 0 "b: rsync exit status"
-  # tree DIR: one line a path: type, mode, size (files), mtime (not of links), link target, sha256.
-  tree() {
+  # list_tree DIR: one line a path: type, mode, size (files), mtime (not of links), link target, sha256.
+  list_tree() {
     (cd "$1" && find . -mindepth 1 \( -type l -printf '%P %y %l\n' \) -o \
       \( -type d -printf '%P %y %m\n' \) -o \
       \( -type f -printf '%P %y %m %s %Ts ' -exec sh -c 'sha256sum <"$1" | cut -d" " -f1' sh {} \; \) |
       LC_ALL=C sort)
   }
-  tree "$src" >"$WORK/b.src.tree"
-  tree "$dst" >"$WORK/b.dst.tree"
+  list_tree "$src" >"$WORK/b.src.tree"
+  list_tree "$dst" >"$WORK/b.dst.tree"
   expect_eq "$(wc -l <"$WORK/b.src.tree")" 9 "b: entries in the source tree (the check itself)"
   diff "$WORK/b.src.tree" "$WORK/b.dst.tree" >"$WORK/b.tree.diff" ||
     fail "b: the copy differs from the source: $(head -c 600 "$WORK/b.tree.diff" | tr '\n' ' ')"

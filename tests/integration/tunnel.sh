@@ -14,25 +14,31 @@
 #     must match file by file (type, mode, size, mtime, link target, sha256), the same exits;
 #  c) viamillipede carried by two `ssh -N -L` forwards (the original's t_ssh_as_bearer):
 #     `rx PR`, forwards P1 and P2 to localhost:PR, `tx localhost P1 tx localhost P2 threads 2`
-#     of VMP_BIG_BYTES / 4: exact output, both exit 0, a leg up through each forward.
-# VMP_TUNNEL_PARTS (default "a b c") picks the parts. sshd, ssh and rsync must be installed
+#     of VMP_BIG_BYTES / 4: exact output, both exit 0, a leg up through each forward;
+#  d) half-closes through the tunnel, without ssh (which closes its connection at once at the
+#     end): tools/halfclose.py on both sides of a fresh pair each time. client-first: the client
+#     sends 5 MB and shuts its write side, the server answers 3 MB only after EOF; server-first:
+#     the other way round. Both digests exact, both ends exit 0 after the connection.
+# VMP_TUNNEL_PARTS (default "a b c d") picks the parts. sshd, ssh and rsync must be installed
 # (scripts/install-deps.sh): a missing one fails the test. Parts a and b need a binary with
-# terminate/initiate; without them the test fails and says so.
+# terminate/initiate (so does d); without them the test fails and says so.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/sshd.sh
 source "$(dirname "$0")/../lib/sshd.sh"
 vmp_init "$1" 600
-VMP_TUNNEL_PARTS=${VMP_TUNNEL_PARTS:-a b c}
+VMP_TUNNEL_PARTS=${VMP_TUNNEL_PARTS:-a b c d}
+TOOLS=$(dirname "$0")/tools
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the source tree
 part() { [[ " $VMP_TUNNEL_PARTS " == *" $1 "* ]]; }
 
-for t in ssh ssh-keygen rsync find diff; do
+for t in ssh ssh-keygen rsync find diff python3; do
   command -v "$t" >/dev/null || fail "needs $t (scripts/install-deps.sh installs it)"
 done
 [[ -x /usr/sbin/sshd ]] || fail "needs /usr/sbin/sshd (openssh-server; scripts/install-deps.sh)"
-if part a || part b; then
+if part a || part b || part d; then
   "$BIN" --help 2>&1 | grep -q -- --terminate ||
-    fail "$BIN has no --terminate (parts a and b need terminate/initiate; VMP_TUNNEL_PARTS=c runs the rest)"
+    fail "$BIN has no --terminate (parts a, b and d need terminate/initiate; VMP_TUNNEL_PARTS=c runs the rest)"
 fi
 
 AT_EXIT+=(sshd_stop)
@@ -50,20 +56,21 @@ timeout 30 "${SSH_CMD[@]}" 127.0.0.1 true 2>"$WORK/ssh-direct.err" ||
 INI_PID="" TERM_PID="" TERM_PORT="" TUN_PORTS=()
 CRASH='AddressSanitizer|LeakSanitizer|runtime error:|Assertion|terminate called|Segmentation|core dumped|Aborted'
 
-# start_tunnel NAME words|long: a fresh pair of ends; the initiating one (NAME.ini) first, then
-# the terminating one (NAME.term) once the other listens. Sets TERM_PORT, INI_PID, TERM_PID,
+# start_tunnel NAME words|long [TARGET_PORT]: a fresh pair of ends, the initiating one
+# (NAME.ini, toward 127.0.0.1:TARGET_PORT, default the private sshd) first, then the
+# terminating one (NAME.term) once the other listens. Sets TERM_PORT, INI_PID, TERM_PID,
 # TUN_PORTS (every port of the pair).
 start_tunnel() {
-  local name=$1 style=$2 pa pb ini term
+  local name=$1 style=$2 target=${3:-$SSH_PORT} pa pb ini term
   free_port pa
   free_port pb
   free_port TERM_PORT
   TUN_PORTS=("$pa" "$pb" "$TERM_PORT")
   if [[ $style == words ]]; then
-    ini=(rx "$pb" tx localhost "$pa" charmode initiate localhost "$SSH_PORT")
+    ini=(rx "$pb" tx localhost "$pa" charmode initiate localhost "$target")
     term=(rx "$pa" tx localhost "$pb" charmode terminate "$TERM_PORT")
   else
-    ini=(--rx "$pb" --tx "127.0.0.1:$pa" --charmode --initiate "127.0.0.1:$SSH_PORT")
+    ini=(--rx "$pb" --tx "127.0.0.1:$pa" --charmode --initiate "127.0.0.1:$target")
     term=(--rx "$pa" --tx "127.0.0.1:$pb" --charmode --terminate "$TERM_PORT")
   fi
   show_on_fail "$WORK/$name.ini.err" "$WORK/$name.term.err"
@@ -74,7 +81,7 @@ start_tunnel() {
   spawn TERM_PID "$BIN" "${term[@]}" "${NO_TUNE[@]}" </dev/null >"$WORK/$name.term.out" 2>"$WORK/$name.term.err"
   wait_listen "$pa" "$TERM_PID"
   wait_listen "$TERM_PORT" "$TERM_PID"
-  log "$name: tunnel 127.0.0.1:$TERM_PORT -> ($pa <-> $pb) -> sshd $SSH_PORT ($style syntax)"
+  log "$name: tunnel 127.0.0.1:$TERM_PORT -> ($pa <-> $pb) -> 127.0.0.1:$target ($style syntax)"
 }
 
 # finish_tunnel NAME: after the client ended, both ends exit 0 (bounded), wrote nothing on
@@ -233,6 +240,37 @@ if part c; then
     wait_exit rc "${!pid}" 10 "c: ssh -N -L (forward $n) after TERM"
   done
   no_leftovers c "$PR" "$P1" "$P2"
+fi
+
+# ---------------------------------------------------------------------------------------
+# d) Half-closes, each way round, through a fresh pair each time.
+if part d; then
+  # json_field FILE KEY
+  json_field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+  c_send=5000000 s_send=3000000
+  c_sha=$(python3 "$TOOLS/halfclose.py" digest "$c_send" 22)
+  s_sha=$(python3 "$TOOLS/halfclose.py" digest "$s_send" 11)
+  for order in client-first server-first; do
+    name=d-$order
+    free_port PS
+    show_on_fail "$WORK/$name.server.err" "$WORK/$name.client.err"
+    spawn SRV_PID python3 "$TOOLS/halfclose.py" server "$PS" "$order" "$s_send" 11 "$WORK/$name.server.json" \
+      </dev/null 2>"$WORK/$name.server.err"
+    wait_listen "$PS" "$SRV_PID"
+    start_tunnel "$name" words "$PS"
+    rc=0
+    timeout -k 5 90 python3 "$TOOLS/halfclose.py" client "$TERM_PORT" "$order" "$c_send" 22 \
+      >"$WORK/$name.client.json" 2>"$WORK/$name.client.err" || rc=$?
+    expect_eq "$rc" 0 "$name: client exit status (3: the server's half-close never came)"
+    wait_exit rc "$SRV_PID" 90 "$name: server"
+    expect_eq "$rc" 0 "$name: server exit status (3: the client's half-close never came)"
+    expect_eq "$(json_field "$WORK/$name.client.json" received)" "$s_send" "$name: bytes the client received"
+    expect_hash "$(json_field "$WORK/$name.client.json" sha256)" "$s_sha" "$name: what the client received"
+    expect_eq "$(json_field "$WORK/$name.server.json" received)" "$c_send" "$name: bytes the server received"
+    expect_hash "$(json_field "$WORK/$name.server.json" sha256)" "$c_sha" "$name: what the server received"
+    log "$name: $c_send bytes up, $s_send down around a half-close, exact"
+    finish_tunnel "$name"
+  done
 fi
 
 pass "parts: $VMP_TUNNEL_PARTS"

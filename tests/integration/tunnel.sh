@@ -131,8 +131,10 @@ ssh_e() {
   printf '%s' "$out"
 }
 
-big_file BIG "$VMP_BIG_BYTES"
-input_hash BIG_HASH "$BIG"
+if part a || part b || part c; then
+  big_file BIG "$VMP_BIG_BYTES"
+  input_hash BIG_HASH "$BIG"
+fi
 
 # ---------------------------------------------------------------------------------------
 # a) ssh through a terminate/initiate tunnel, both directions at once.

@@ -11,6 +11,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libasio-dev libcxxopts-dev libgtest-dev libgmock-dev libxxhash-dev libeigen3-dev \
   prometheus-cpp-dev nlohmann-json3-dev libssl-dev libzstd-dev liblz4-dev \
   prometheus jq curl \
-  netcat-openbsd mbuffer iperf3 socat pv procps psmisc zstd lz4 gzip xz-utils openssh-server openssh-client \
+  netcat-openbsd mbuffer iperf3 socat pv procps psmisc zstd lz4 gzip xz-utils openssh-server openssh-client rsync \
   iproute2 nftables iptables ethtool iputils-ping openssl gnuplot-nox time bc \
   >/dev/null

@@ -31,10 +31,11 @@
 # * Input: SIZE bytes of /dev/urandom, written once into the work dir and page-cached; the WAN
 #   input is its first WAN-SIZE bytes (or fresh random bytes when no loopback contender runs).
 # * Keys: one `viamillipede genkey FILE` before the runs, passed to both ends as --key-file.
-#   ssh: a private sshd (/usr/sbin/sshd -D -e, as root) on 127.0.0.1 and a spare port, with its
-#   own config dir, host key (ed25519), client key and authorized_keys; compression off,
-#   SetEnv SHLVL=1 so the remote bash skips ~/.bashrc (a fixed 0.1 s here otherwise). openssl:
-#   -pbkdf2 -pass pass:x on both ends (unauthenticated CTR, as such pipes are used).
+#   ssh: a private sshd (tests/lib/sshd.sh: /usr/sbin/sshd -D -e, as root) on 127.0.0.1 and a
+#   spare port, with its own config dir, host key (ed25519), client key and authorized_keys;
+#   compression off, SetEnv SHLVL=1 so the remote bash skips ~/.bashrc (a fixed 0.1 s here
+#   otherwise). openssl: -pbkdf2 -pass pass:x on both ends (unauthenticated CTR, as such pipes
+#   are used).
 # * Timing: wall clock from starting the transmitter until both ends have exited (the receiver
 #   last, when the whole stream is in the sink; for ssh: until the client exits, which it does
 #   after the remote command's exit status). "MB/s" = input bytes / that, 1 MB = 1e6 B.
@@ -53,29 +54,13 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=bench_lib.sh
+source "$here/bench_lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/sshd.sh
+source "$here/../lib/sshd.sh"
 bin=$here/../../build/viamillipede
 timeout_given=0 size_arg=2G rounds=3 only="" tx_args="" timeout_s="" wan_emu="" wan_size_arg=100M wan_path=100,40,1
-cmdline="tests/bench/${0##*/}$(printf ' %q' "$@")"
-
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while (($#)); do
-  case $1 in
-    --size) size_arg=$2; shift 2 ;;
-    --rounds) rounds=$2; shift 2 ;;
-    --bin) bin=$2; shift 2 ;;
-    --only) only=$2; shift 2 ;;
-    --tx-args) tx_args=$2; shift 2 ;;
-    --timeout) timeout_s=$2; timeout_given=1; shift 2 ;;
-    --wan) wan_emu=$2; shift 2 ;;
-    --wan-size) wan_size_arg=$2; shift 2 ;;
-    --wan-path) wan_path=$2; shift 2 ;;
-    -h | --help) usage ;;
-    *) echo "crypto_bench.sh: unknown option $1" >&2; usage ;;
-  esac
-done
-size=$(numfmt --from=iec "$size_arg")
-wan_size=$(numfmt --from=iec "$wan_size_arg")
-[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "--rounds wants a positive integer" >&2; exit 2; }
+bench_parse_args "$@"
 if [[ -z $only ]]; then
   only=loopback
   [[ -n $wan_emu ]] && only+=,wan
@@ -85,7 +70,6 @@ ALL_KEYS=(plain enc enc-chacha ssh-gcm ssh-chacha openssl)
 for k in ${only//,/ }; do
   [[ " ${ALL_KEYS[*]} loopback wan " == *" $k "* ]] || { echo "--only: unknown contender $k" >&2; exit 2; }
 done
-want() { [[ ,$only, == *,$1,* ]]; }
 if want wan && [[ -z $wan_emu ]]; then echo "--only wan needs --wan PATH/TO/vmp-linkemu" >&2; exit 2; fi
 # The WAN contenders: plain and enc, or only those of them named.
 WAN_KEYS=()
@@ -113,10 +97,7 @@ tools=(sha256sum timeout numfmt awk ss)
 ((need_vmp)) && tools+=(jq)
 want openssl && tools+=(openssl nc)
 ((need_ssh)) && tools+=(ssh ssh-keygen)
-for t in "${tools[@]}"; do
-  command -v "$t" >/dev/null || { echo "crypto_bench.sh: $t not installed" >&2; exit 2; }
-done
-[[ -x /usr/bin/time ]] || { echo "crypto_bench.sh: /usr/bin/time not installed" >&2; exit 2; }
+bench_need_tools "${tools[@]}"
 if ((need_vmp)); then
   [[ -x $bin ]] || { echo "viamillipede binary $bin not found: build it or pass --bin" >&2; exit 2; }
 fi
@@ -138,153 +119,13 @@ fi
 ((any_loopback)) || size=0
 timeout_s=${timeout_s:-$((60 + size / 4000000))}
 
-# ---- processes and cleanup -----------------------------------------------------------------
-work=$(mktemp -d "${TMPDIR:-/tmp}/crypto-bench.XXXXXX")
-BG_PIDS=()
-made_run_sshd=0
-cleanup() {
-  local pid
-  # The recorded pids are `timeout` processes (TERM makes each end its own process group) and
-  # the private sshd.
-  for pid in "${BG_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  ((made_run_sshd)) && rmdir /run/sshd 2>/dev/null
-  rm -rf "$work"
-  return 0
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# ---- processes and cleanup (bench_lib.sh) -------------------------------------------------
+bench_init crypto-bench
+BENCH_AT_EXIT+=(sshd_stop)
 
-# start_bg VAR CMD...: CMD in the background (fd 9, the rig lock, closed), pid recorded and in VAR.
-start_bg() {
-  local var=$1
-  shift
-  "$@" 9>&- &
-  BG_PIDS+=($!)
-  printf -v "$var" '%s' $!
-}
-# reap PID: wait for it (status in REAPED) and forget it, so cleanup never signals a reused pid.
-reap() {
-  local p keep=()
-  REAPED=0
-  wait "$1" || REAPED=$?
-  for p in "${BG_PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  BG_PIDS=("${keep[@]}")
-}
-
-# ---- where the two ends run ----------------------------------------------------------------
-# Loopback: both on this host at 127.0.0.1. WAN: the rig's namespaces (set by setup_wan).
-HOST=127.0.0.1
-NSRX=() NSTX=()
-port=$((20000 + RANDOM % 20000))
-in_rx_ns() { "${NSRX[@]}" "$@"; }
-
-listening() { [[ -n $(in_rx_ns ss -ltnH "sport = :$1") ]]; }
-# A fresh port per run, not bound by any socket (listening, connected or in TIME_WAIT).
-next_port() {
-  port=$((port + 1))
-  ((port < 60000)) || port=20000
-  while [[ -n $(in_rx_ns ss -tanH "sport = :$port") ]]; do port=$((port + 1)); done
-}
-wait_port() {
-  local i
-  for ((i = 0; i < 500; i++)); do
-    listening "$1" && return 0
-    sleep 0.02
-  done
-  echo "nothing listens on port $1" >&2
-  return 1
-}
-
-setup_wan() {
-  # shellcheck source-path=SCRIPTDIR source=../rig/lib.sh
-  source "$here/../rig/lib.sh"
-  rig_init "$wan_emu"           # root, tools, the rig lock (fd 9), its own work dir and traps
-  trap 'cleanup; rig_cleanup' EXIT  # ours and the rig's (topology down)
-  trap 'exit 1' INT TERM
-  rig_up --path "$wan_path"
-  # Without --timeout: room for the WAN input at half the link rate.
-  local rate=${wan_path%%,*}
-  if [[ $timeout_given == 0 && $rate =~ ^[1-9][0-9]*$ ]]; then
-    local t=$((60 + wan_size / (rate * 125000 / 2)))
-    ((t > timeout_s)) && timeout_s=$t
-  fi
-  HOST=10.77.1.2
-  NSRX=(ip netns exec "$NS_RX")
-  NSTX=(ip netns exec "$NS_TX")
-}
-
-# ---- the private sshd ----------------------------------------------------------------------
-SSHD_PID="" SSH_PORT="" SSH_BASE=""
-start_sshd() {
-  local d=$work/sshd i
-  mkdir -m 700 "$d"
-  ssh-keygen -q -t ed25519 -N '' -C crypto-bench-host -f "$d/host_ed25519"
-  ssh-keygen -q -t ed25519 -N '' -C crypto-bench-client -f "$d/client_ed25519"
-  cp "$d/client_ed25519.pub" "$d/authorized_keys"
-  # Privilege separation directory (Debian creates it at boot only when sshd runs as a service).
-  if [[ ! -d /run/sshd ]]; then mkdir -m 755 /run/sshd; made_run_sshd=1; fi
-  SSH_PORT=$((2222 + RANDOM % 7000))
-  while [[ -n $(ss -tanH "sport = :$SSH_PORT") ]]; do SSH_PORT=$((SSH_PORT + 1)); done
-  cat >"$d/sshd_config" <<EOF
-Port $SSH_PORT
-ListenAddress 127.0.0.1
-HostKey $d/host_ed25519
-AuthorizedKeysFile $d/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-Compression no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-PermitUserRC no
-X11Forwarding no
-AllowTcpForwarding no
-PidFile none
-LogLevel ERROR
-# bash sources ~/.bashrc for a command run by sshd only at SHLVL < 2
-SetEnv SHLVL=1
-EOF
-  /usr/sbin/sshd -t -f "$d/sshd_config" || { echo "crypto_bench.sh: sshd -t refused $d/sshd_config" >&2; exit 1; }
-  start_bg SSHD_PID /usr/sbin/sshd -D -e -f "$d/sshd_config" </dev/null 2>"$work/sshd.log"
-  for ((i = 0; i < 250; i++)); do
-    [[ -n $(ss -ltnH "sport = :$SSH_PORT") ]] && break
-    kill -0 "$SSHD_PID" 2>/dev/null || break
-    sleep 0.02
-  done
-  [[ -n $(ss -ltnH "sport = :$SSH_PORT") ]] || {
-    echo "crypto_bench.sh: the private sshd did not start:" >&2
-    tail -n 8 "$work/sshd.log" >&2
-    exit 1
-  }
-  SSH_BASE="ssh -F /dev/null -T -x -a -p $SSH_PORT -i $d/client_ed25519 -l $(id -un)"
-  SSH_BASE+=" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no"
-  SSH_BASE+=" -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null"
-  SSH_BASE+=" -o LogLevel=ERROR -o Compression=no"
-}
+# ---- the private sshd (tests/lib/sshd.sh) --------------------------------------------------
 # sshd's reaped children's CPU (user + sys) in clock ticks.
 sshd_child_ticks() { sed 's/^.*) //' "/proc/$SSHD_PID/stat" | awk '{ print $14 + $15 }'; }
-sshd_children() {
-  if [[ -r /proc/$SSHD_PID/task/$SSHD_PID/children ]]; then
-    tr -d ' \n' <"/proc/$SSHD_PID/task/$SSHD_PID/children"
-  else
-    ps -o pid= --ppid "$SSHD_PID" | tr -d ' \n'
-  fi
-}
-# Until sshd has reaped every session (bounded: 10 s).
-sshd_settle() {
-  local i
-  for ((i = 0; i < 500; i++)); do
-    [[ -z $(sshd_children) ]] && return 0
-    sleep 0.02
-  done
-  echo "sshd still has session processes 10 s after the client ended" >&2
-  return 1
-}
 CLK_TCK=$(getconf CLK_TCK)
 
 # ---- contenders ----------------------------------------------------------------------------
@@ -320,7 +161,7 @@ add_contender() {
 # listened (a port taken meanwhile by someone else, or a start-up failure). Not run in a
 # subshell, so the cleanup trap knows every pid it starts.
 run_one() {
-  local i=$1 in=$2 mode=$3 kind=${KINDS[$1]} rx dec tx sink rxcmd txcmd rxpid="" txpid rc_rx=0 rc_tx t0 t1
+  local i=$1 in=$2 mode=$3 kind=${KINDS[$1]} rx dec tx sink rxcmd="" txcmd
   local txout=/dev/null ticks0=0 ticks1=0 sshd_cpu=0
   rm -f "$work/stats.json" "$work/out.sha" "$work/rx.time" "$work/tx.time" "$work/rx.err" "$work/tx.err"
   if [[ $mode == verify ]]; then sink="sha256sum | cut -d' ' -f1 >$work/out.sha"; else sink="cat >/dev/null"; fi
@@ -344,32 +185,13 @@ run_one() {
     tx=${tx//KEYFILE/$work/key}
     rxcmd="$rx${dec:+ | $dec} | $sink"
     txcmd="cat $(printf %q "$in") | $tx"
-    start_bg rxpid timeout -k 5 "$timeout_s" /usr/bin/time -f '%U %S' -o "$work/rx.time" \
-      "${NSRX[@]}" bash -c "set -o pipefail; $rxcmd" </dev/null 2>"$work/rx.err"
-    if ! wait_port "$port"; then
-      kill -TERM "$rxpid" 2>/dev/null || true
-      reap "$rxpid"
-      [[ -s $work/rx.err ]] && { echo "--- rx.err:"; tail -n 8 "$work/rx.err"; } >&2
-      return 2
-    fi
   fi
-  t0=$(date +%s.%N)
-  start_bg txpid timeout -k 5 "$timeout_s" /usr/bin/time -f '%U %S' -o "$work/tx.time" \
-    "${NSTX[@]}" bash -c "set -o pipefail; $txcmd" </dev/null >"$txout" 2>"$work/tx.err"
-  reap "$txpid"
-  rc_tx=$REAPED
-  if [[ -n $rxpid ]]; then
-    # A failed transmitter may leave the receiver waiting for ever: end it.
-    ((rc_tx == 0)) || kill -TERM "$rxpid" 2>/dev/null || true
-    reap "$rxpid"
-    rc_rx=$REAPED
-  fi
-  t1=$(date +%s.%N)
+  run_ends "$rxcmd" "$txcmd" "$txout" || return $?
   local bad="" cipher=-
-  ((rc_tx == 0)) || bad+=" tx exit $rc_tx;"
-  ((rc_rx == 0)) || bad+=" rx exit $rc_rx;"
+  ((RC_TX == 0)) || bad+=" tx exit $RC_TX;"
+  ((RC_RX == 0)) || bad+=" rx exit $RC_RX;"
   if [[ $kind == ssh ]]; then
-    sshd_settle || bad+=" sshd session did not end;"
+    sshd_settle 10 || bad+=" sshd session did not end;"
     ticks1=$(sshd_child_ticks)
     sshd_cpu=$(awk -v a="$ticks0" -v b="$ticks1" -v t="$CLK_TCK" 'BEGIN { print (b - a) / t }')
     echo "$sshd_cpu 0" >"$work/rx.time"
@@ -393,39 +215,21 @@ run_one() {
     cipher=aes-128-ctr
   fi
   if [[ $mode == verify && -z $bad ]]; then
-    [[ $(cat "$work/out.sha" 2>/dev/null) == "${SHA[$in]}" ]] || bad+=" sha256 of the output differs;"
+    output_matches "$in" || bad+=" sha256 of the output differs;"
   fi
   if [[ -n $bad ]]; then
-    {
-      echo "FAILED: ${NAMES[$i]} ($mode):$bad"
-      for f in tx.err rx.err; do [[ -s $work/$f ]] && { echo "--- $f:"; tail -n 8 "$work/$f"; }; done
-      if [[ $kind == ssh && -s $work/sshd.log ]]; then echo "--- sshd.log:"; tail -n 8 "$work/sshd.log"; fi
-    } >&2
+    if [[ $kind == ssh ]]; then
+      report_failed "${NAMES[$i]} ($mode):$bad" "$SSHD_LOG"
+    else
+      report_failed "${NAMES[$i]} ($mode):$bad"
+    fi
     return 1
   fi
-  local cpu
-  cpu=$(for f in rx.time tx.time; do tail -n 1 "$work/$f"; done | awk '{ s += $1 + $2 } END { print s }')
-  RESULT="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') $cpu ${cipher// /_}"
+  RESULT="$(ends_secs) $(ends_cpu) ${cipher// /_}"
 }
-
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # ---- the runs: every entry verified, then R rounds, round-robin over all entries ------------
 # An entry is SCEN INDEX INPUT; results in $work/r.SCEN.INDEX.{secs,cpu,cipher,state}.
-declare -A SHA
-E_SCEN=() E_IDX=() E_IN=()
-entry() { E_SCEN+=("$1"); E_IDX+=("$2"); E_IN+=("$3"); }
-# try ARGS: run_one ARGS, once more on a fresh port when the receiver never listened.
-try() {
-  local rc=0
-  run_one "$@" || rc=$?
-  if ((rc == 2)); then
-    echo "retrying on a fresh port" >&2
-    rc=0
-    run_one "$@" || rc=$?
-  fi
-  return "$rc"
-}
 bench() {
   local e i b r secs cpu cipher
   for e in "${!E_SCEN[@]}"; do
@@ -540,7 +344,7 @@ if want wan; then
   fi
   SHA[$work/wan]=$(sha256sum "$work/wan" | cut -d' ' -f1)
 fi
-((need_ssh)) && start_sshd
+if ((need_ssh)); then sshd_start "$work/sshd" || exit 1; fi
 
 # Loopback contenders first (host network); WAN after, on the rig.
 LOOP_IDX=()

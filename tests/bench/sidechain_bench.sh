@@ -40,116 +40,24 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=bench_lib.sh
+source "$here/bench_lib.sh"
 bin=$here/../../build/viamillipede
 timeout_given=0 size_arg=1G rounds=3 only="" tx_args="" timeout_s="" wan_emu="" wan_size_arg=100M wan_path=100,40,0
 data_cmd='tar cf - -C /usr share lib'
-cmdline="tests/bench/${0##*/}$(printf ' %q' "$@")"
-
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while (($#)); do
-  case $1 in
-    --size) size_arg=$2; shift 2 ;;
-    --rounds) rounds=$2; shift 2 ;;
-    --bin) bin=$2; shift 2 ;;
-    --only) only=$2; shift 2 ;;
-    --tx-args) tx_args=$2; shift 2 ;;
-    --data-cmd) data_cmd=$2; shift 2 ;;
-    --timeout) timeout_s=$2; timeout_given=1; shift 2 ;;
-    --wan) wan_emu=$2; shift 2 ;;
-    --wan-size) wan_size_arg=$2; shift 2 ;;
-    --wan-path) wan_path=$2; shift 2 ;;
-    -h | --help) usage ;;
-    *) echo "sidechain_bench.sh: unknown option $1" >&2; usage ;;
-  esac
-done
-size=$(numfmt --from=iec "$size_arg")
-wan_size=$(numfmt --from=iec "$wan_size_arg")
-[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "--rounds wants a positive integer" >&2; exit 2; }
+BENCH_EXTRA_OPTS[--data-cmd]=data_cmd
+bench_parse_args "$@"
 if [[ -z $only ]]; then
   only=loopback,random
   [[ -n $wan_emu ]] && only+=,wan
 fi
-want() { [[ ,$only, == *,$1,* ]]; }
 if want wan && [[ -z $wan_emu ]]; then echo "--only wan needs --wan PATH/TO/vmp-linkemu" >&2; exit 2; fi
 [[ -x $bin ]] || { echo "viamillipede binary $bin not found: build it or pass --bin" >&2; exit 2; }
-for t in nc zstd lz4 gzip mbuffer ss sha256sum timeout numfmt awk jq; do
-  command -v "$t" >/dev/null || { echo "sidechain_bench.sh: $t not installed" >&2; exit 2; }
-done
-[[ -x /usr/bin/time ]] || { echo "sidechain_bench.sh: /usr/bin/time not installed" >&2; exit 2; }
+bench_need_tools nc zstd lz4 gzip mbuffer ss sha256sum timeout numfmt awk jq
 timeout_s=${timeout_s:-$((60 + size / 4000000))}
 
-# ---- processes and cleanup -----------------------------------------------------------------
-work=$(mktemp -d "${TMPDIR:-/tmp}/sidechain-bench.XXXXXX")
-BG_PIDS=()
-cleanup() {
-  local pid
-  # The recorded pids are `timeout` processes: TERM makes each end its own process group.
-  for pid in "${BG_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-  return 0
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# start_bg VAR CMD...: CMD in the background (fd 9, the rig lock, closed), pid recorded and in VAR.
-start_bg() {
-  local var=$1
-  shift
-  "$@" 9>&- &
-  BG_PIDS+=($!)
-  printf -v "$var" '%s' $!
-}
-# reap PID: wait for it (status in REAPED) and forget it, so cleanup never signals a reused pid.
-reap() {
-  local p keep=()
-  REAPED=0
-  wait "$1" || REAPED=$?
-  for p in "${BG_PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  BG_PIDS=("${keep[@]}")
-}
-
-# ---- where the two ends run ----------------------------------------------------------------
-# Loopback: both on this host at 127.0.0.1. WAN: the rig's namespaces (set by setup_wan).
-HOST=127.0.0.1
-NSRX=() NSTX=()
-port=$((20000 + RANDOM % 20000))
-in_rx_ns() { "${NSRX[@]}" "$@"; }
-
-listening() { [[ -n $(in_rx_ns ss -ltnH "sport = :$1") ]]; }
-# A fresh port per run, not bound by any socket (listening, connected or in TIME_WAIT).
-next_port() {
-  port=$((port + 1))
-  ((port < 60000)) || port=20000
-  while [[ -n $(in_rx_ns ss -tanH "sport = :$port") ]]; do port=$((port + 1)); done
-}
-wait_port() {
-  local i
-  for ((i = 0; i < 500; i++)); do
-    listening "$1" && return 0
-    sleep 0.02
-  done
-  echo "nothing listens on port $1" >&2
-  return 1
-}
-
-setup_wan() {
-  # shellcheck source-path=SCRIPTDIR source=../rig/lib.sh
-  source "$here/../rig/lib.sh"
-  rig_init "$wan_emu"           # root, tools, the rig lock (fd 9), its own work dir and traps
-  trap 'cleanup; rig_cleanup' EXIT  # ours and the rig's (topology down)
-  trap 'exit 1' INT TERM
-  rig_up --path "$wan_path"
-  # Without --timeout: room for the WAN input at half the link rate.
-  local rate=${wan_path%%,*}
-  if [[ $timeout_given == 0 && $rate =~ ^[1-9][0-9]*$ ]]; then
-    local t=$((60 + wan_size / (rate * 125000 / 2)))
-    ((t > timeout_s)) && timeout_s=$t
-  fi
-  HOST=10.77.1.2
-  NSRX=(ip netns exec "$NS_RX")
-  NSTX=(ip netns exec "$NS_TX")
-}
+# ---- processes and cleanup, where the two ends run (bench_lib.sh) ---------------------------
+bench_init sidechain-bench
 
 # ---- contenders ----------------------------------------------------------------------------
 # A contender: NAME, KIND (vmp | pipe), RX (receiving command; for a pipe the network part),
@@ -184,7 +92,7 @@ pipe_contenders() {
 # listened (a port taken meanwhile by someone else, or a start-up failure). Not run in a
 # subshell, so the cleanup trap knows every pid it starts.
 run_one() {
-  local i=$1 in=$2 mode=$3 rx dec tx sink rxcmd txcmd rxpid txpid rc_rx rc_tx t0 t1
+  local i=$1 in=$2 mode=$3 rx dec tx sink rxcmd txcmd
   next_port
   rx=${RXS[$i]//PORT/$port} dec=${DECS[$i]} tx=${TXS[$i]//PORT/$port}
   rx=${rx//HOST/$HOST}
@@ -204,27 +112,10 @@ run_one() {
     rxcmd="$rx${dec:+ | $dec} | $sink"
   fi
   txcmd="cat $(printf %q "$in") | $tx"
-  start_bg rxpid timeout -k 5 "$timeout_s" /usr/bin/time -f '%U %S' -o "$work/rx.time" \
-    "${NSRX[@]}" bash -c "set -o pipefail; $rxcmd" </dev/null 2>"$work/rx.err"
-  if ! wait_port "$port"; then
-    kill -TERM "$rxpid" 2>/dev/null || true
-    reap "$rxpid"
-    [[ -s $work/rx.err ]] && { echo "--- rx.err:"; tail -n 8 "$work/rx.err"; } >&2
-    return 2
-  fi
-  t0=$(date +%s.%N)
-  start_bg txpid timeout -k 5 "$timeout_s" /usr/bin/time -f '%U %S' -o "$work/tx.time" \
-    "${NSTX[@]}" bash -c "set -o pipefail; $txcmd" </dev/null >/dev/null 2>"$work/tx.err"
-  reap "$txpid"
-  rc_tx=$REAPED
-  # A failed transmitter may leave the receiver waiting for ever: end it.
-  ((rc_tx == 0)) || kill -TERM "$rxpid" 2>/dev/null || true
-  reap "$rxpid"
-  rc_rx=$REAPED
-  t1=$(date +%s.%N)
+  run_ends "$rxcmd" "$txcmd" /dev/null || return $?
   local bad=""
-  ((rc_tx == 0)) || bad+=" tx exit $rc_tx;"
-  ((rc_rx == 0)) || bad+=" rx exit $rc_rx;"
+  ((RC_TX == 0)) || bad+=" tx exit $RC_TX;"
+  ((RC_RX == 0)) || bad+=" rx exit $RC_RX;"
   local ratio=- flag=""
   if [[ ${KINDS[$i]} == vmp ]]; then
     if [[ -s $work/stats.json ]]; then
@@ -242,38 +133,17 @@ run_one() {
     ratio=$(awk -v a="$(stat -c %s "$in")" -v b="$(stat -c %s "$work/wire")" 'BEGIN { print (b > 0) ? a / b : "-" }')
   fi
   if [[ $mode == verify && -z $bad ]]; then
-    [[ $(cat "$work/out.sha" 2>/dev/null) == "${SHA[$in]}" ]] || bad+=" sha256 of the output differs;"
+    output_matches "$in" || bad+=" sha256 of the output differs;"
   fi
   if [[ -n $bad ]]; then
-    {
-      echo "FAILED: ${NAMES[$i]} ($mode):$bad"
-      for f in tx.err rx.err; do [[ -s $work/$f ]] && { echo "--- $f:"; tail -n 8 "$work/$f"; }; done
-    } >&2
+    report_failed "${NAMES[$i]} ($mode):$bad"
     return 1
   fi
-  local cpu
-  cpu=$(for f in rx.time tx.time; do tail -n 1 "$work/$f"; done | awk '{ s += $1 + $2 } END { print s }')
-  RESULT="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') $cpu $ratio ${flag:--}"
+  RESULT="$(ends_secs) $(ends_cpu) $ratio ${flag:--}"
 }
-
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # ---- the runs: every entry verified, then R rounds, round-robin over all entries ------------
 # An entry is SCEN INDEX INPUT; results in $work/r.SCEN.INDEX.{secs,cpu,ratio,flag,state}.
-declare -A SHA
-E_SCEN=() E_IDX=() E_IN=()
-entry() { E_SCEN+=("$1"); E_IDX+=("$2"); E_IN+=("$3"); }
-# try ARGS: run_one ARGS, once more on a fresh port when the receiver never listened.
-try() {
-  local rc=0
-  run_one "$@" || rc=$?
-  if ((rc == 2)); then
-    echo "retrying on a fresh port" >&2
-    rc=0
-    run_one "$@" || rc=$?
-  fi
-  return "$rc"
-}
 bench() {
   local e i b r secs cpu ratio flag
   for e in "${!E_SCEN[@]}"; do

@@ -39,6 +39,9 @@ NO_TUNE=()
 _WATCHDOG_PID=""
 _LOGS_ON_FAIL=()
 RX_WRAP=()
+# AT_EXIT: commands (function names) the cleanup runs once the background processes are gone,
+# before the work dir is removed (e.g. sshd_stop of tests/lib/sshd.sh).
+AT_EXIT=()
 
 log() { echo "[$(date +%T.%3N)] $TEST_NAME: $*" >&2; }
 
@@ -77,6 +80,8 @@ _vmp_cleanup() {
   done
   for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
   for pid in "${PIDS[@]}"; do wait "$pid"; done 2>/dev/null
+  local f
+  for f in "${AT_EXIT[@]}"; do "$f"; done
   if [[ -n $WORK && -d $WORK ]]; then
     if [[ ${VMP_INTEG_KEEP:-0} == 1 ]]; then
       echo "$TEST_NAME: work dir kept: $WORK" >&2

@@ -17,6 +17,16 @@ struct EngineHooks {
   // I/O thread, outside the receiver's locks; must not block (a tunnel dials on its own
   // thread when told).
   std::function<void()> on_session;
+  // Receiver: see SinkWriter::Callbacks::settle (the stream is complete only once the prbs
+  // checker behind stdout has checked every byte).
+  std::function<std::string(std::uint64_t bytes)> settle_sink;
 };
+
+// For an engine embedded in a test: no signal handlers, nothing plugged in.
+inline EngineHooks embedded_hooks() {
+  EngineHooks hooks;
+  hooks.handle_signals = false;
+  return hooks;
+}
 
 }  // namespace vmp

@@ -23,7 +23,9 @@ void Observers::write_json() const {
 }
 
 EngineHooks Observers::hooks() const {
-  return {true, [this](const Stats&) { write_json(); }, {}};
+  EngineHooks hooks;
+  hooks.on_status = [this](const Stats&) { write_json(); };
+  return hooks;
 }
 
 }  // namespace vmp::app

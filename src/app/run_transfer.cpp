@@ -59,6 +59,19 @@ void say_stdin_ignored(const Logger& log) {
   if (!dev_null) log.error("prbs: sending the pattern; stdin is not read");
 }
 
+// Full duplex: stdout's reader sees its end of file when our receiving direction ends, not
+// when the whole process does (a far end that echoes our stream back waits for that EOF
+// before its own direction can end). /dev/null takes fd 1's place, so no later open() gets it.
+void release_stdout() {
+  const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_fd < 0) {
+    ::close(STDOUT_FILENO);
+    return;
+  }
+  ::dup2(null_fd, STDOUT_FILENO);
+  ::close(null_fd);
+}
+
 class TransferRun {
  public:
   explicit TransferRun(const Config& cfg)
@@ -99,8 +112,16 @@ class TransferRun {
     if (cfg_.runs_rx()) {
       EngineHooks hooks = observers_.hooks();
       hooks.on_session = [this] { stream_start_.set(StreamStart::State::started); };
+      // With prbs, the stream is complete once the checker has seen every byte of it.
+      if (cfg_.prbs_seed)
+        hooks.settle_sink = [this](std::uint64_t bytes) {
+          return checker_ ? checker_->wait_checked(bytes) : std::string();
+        };
       try {
-        rx_ = std::make_unique<Receiver>(cfg_.rx, rx_log_, hooks);
+        RxConfig rx_cfg = cfg_.rx;
+        if (cfg_.tunnel.kind != TunnelConfig::Kind::none)
+          rx_cfg.sink_name = "the tunnelled connection";
+        rx_ = std::make_unique<Receiver>(std::move(rx_cfg), rx_log_, hooks);
       } catch (const std::exception& e) {
         return fail(rx_log_, ExitCode::network, e.what());
       }
@@ -167,7 +188,6 @@ class TransferRun {
   // stdin -> tx, rx -> stdout (either or both), or the prbs pattern in their place.
   void run_streams() {
     std::optional<streams::PrbsGenerator> generator;
-    std::optional<streams::PrbsChecker> checker;
     int in_fd = STDIN_FILENO;
     int out_fd = STDOUT_FILENO;
     if (tx_ && cfg_.prbs_seed) {
@@ -180,27 +200,32 @@ class TransferRun {
     if (rx_) {
       widen_if_pipe(STDOUT_FILENO);
       if (cfg_.prbs_seed) {
-        checker.emplace(*cfg_.prbs_seed, STDOUT_FILENO,
-                        [this](ExitCode code, const std::string& why) {
-                          rx_->stop(wire::AbortCode::sink_failed, code, why);
-                        });
-        out_fd = checker->write_fd();
+        checker_.emplace(*cfg_.prbs_seed, STDOUT_FILENO,
+                         [this](ExitCode code, const std::string& why) {
+                           rx_->stop(wire::AbortCode::sink_failed, code, why);
+                         });
+        out_fd = checker_->write_fd();
       }
     }
-    const auto receive_and_check = [this, out_fd, &checker] {
+    const auto receive_and_check = [this, out_fd] {
       receive(out_fd);
-      // The stream may be complete before the checker has read its last bytes.
-      if (!checker) return;
-      const auto checked = checker->finish();
+      if (!checker_) return;
+      // (A failure after completion cannot happen: completion waited for the check.)
+      const auto checked = checker_->finish();
       if (checked != ExitCode::ok && rx_code_ == ExitCode::ok) {
         rx_code_ = checked;
-        rx_log_.error(checker->message());
+        rx_log_.error(checker_->message());
       }
       if (rx_code_ == ExitCode::ok)
-        rx_log_.info(1, "prbs: " + std::to_string(checker->bytes_checked()) + " bytes as expected");
+        rx_log_.info(1,
+                     "prbs: " + std::to_string(checker_->bytes_checked()) + " bytes as expected");
+    };
+    const auto receive_then_release = [this, &receive_and_check] {
+      receive_and_check();
+      if (tx_) release_stdout();
     };
     std::jthread rx_thread;
-    if (rx_) rx_thread = receive_beside(receive_and_check);
+    if (rx_) rx_thread = receive_beside(receive_then_release);
     if (tx_) send(in_fd);
   }
 
@@ -265,8 +290,8 @@ class TransferRun {
       auto dial = streams::dial_tunnel(cfg_.tunnel.target, cfg_.tx.connect_timeout);
       if (auto* why = std::get_if<std::string>(&dial)) {
         rx_->stop(wire::AbortCode::sink_failed, ExitCode::network, *why);
-        pipe_out.reset();
         dialled.set_value(false);
+        streams::drain(pipe_out.get());  // what arrives meanwhile has nowhere to go
         return;
       }
       connection = std::move(std::get<UniqueFd>(dial));
@@ -289,7 +314,8 @@ class TransferRun {
   std::optional<streams::TunnelListener> listener_;
   std::unique_ptr<Receiver> rx_;
   std::unique_ptr<Transmitter> tx_;
-  std::unique_ptr<tuner::Tuner> tuner_;  // after tx_, which it steers: stopped first
+  std::unique_ptr<tuner::Tuner> tuner_;          // after tx_, which it steers: stopped first
+  std::optional<streams::PrbsChecker> checker_;  // prbs on rx; calls rx_ (so after it)
   // Last, so destroyed first: no scrape may read an engine being destroyed.
   Observers observers_;
   ExitCode tx_code_ = ExitCode::ok;

@@ -138,7 +138,9 @@ ExitCode Receiver::run(int out_fd) {
   writer_ = std::make_unique<SinkWriter>(
       out_fd, frames_,
       SinkWriter::Callbacks{[this](const SinkWriter::Progress& p) { on_writer_progress(p); },
-                            [this](const std::string& e) { on_writer_error(e); }});
+                            [this](const std::string& e) { on_writer_error(e); },
+                            hooks_.settle_sink},
+      cfg_.sink_name);
   std::thread writer([this] { writer_->run(); });
   asio::co_spawn(io_, accept_loop(), on_throw("the accept loop"));
   asio::co_spawn(io_, tick_loop(), on_throw("the tick loop"));

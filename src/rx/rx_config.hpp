@@ -47,6 +47,8 @@ struct RxConfig {
   std::uint32_t sidechain_workers = 0;  // threads decoding frames; 0 = one per core
   // --key-file: only transmitters that prove they hold it are served (crypto/leg_auth.hpp).
   std::shared_ptr<const crypto::Secret> key;
+  // What the stream is written to, as error lines name it: stdout, or a tunnel's connection.
+  std::string sink_name = "stdout";
 };
 
 }  // namespace vmp

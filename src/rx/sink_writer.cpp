@@ -53,7 +53,7 @@ bool SinkWriter::write_all(const std::byte* data, std::size_t len) {
     ssize_t n = ::write(fd_, data, len);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      cb_.on_error(std::string("writing stdout: ") + std::strerror(errno));
+      cb_.on_error("writing " + name_ + ": " + std::strerror(errno));
       return false;
     }
     data += n;
@@ -94,7 +94,7 @@ bool SinkWriter::splice_all(Pipe& pipe) {
       splice_works_ = false;
       return copy_out(pipe);
     }
-    cb_.on_error(std::string("writing stdout: ") +
+    cb_.on_error("writing " + name_ + ": " +
                  (n < 0 ? std::strerror(errno) : "splice moved nothing"));
     return false;
   }
@@ -114,8 +114,14 @@ void SinkWriter::run() {
     if (frame->last) {
       struct stat st {};
       if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && ::fdatasync(fd_) != 0) {
-        cb_.on_error(std::string("flushing stdout: ") + std::strerror(errno));
+        cb_.on_error("flushing " + name_ + ": " + std::strerror(errno));
         return;
+      }
+      if (cb_.settle) {
+        if (auto error = cb_.settle(bytes_written()); !error.empty()) {
+          cb_.on_error(error);
+          return;
+        }
       }
     }
     if (frame->checksum) digest_ = wire::fold_digest(digest_, *frame->checksum);

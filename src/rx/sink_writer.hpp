@@ -25,10 +25,14 @@ class SinkWriter {
   struct Callbacks {
     std::function<void(const Progress&)> on_progress;  // after each write; any thread
     std::function<void(const std::string&)> on_error;  // "writing stdout: Broken pipe"
+    // Optional: after the last frame, before completion is reported, waits until whoever
+    // reads our fd has dealt with all `bytes` (the prbs checker); non-empty = it failed.
+    std::function<std::string(std::uint64_t bytes)> settle;
   };
 
-  SinkWriter(int fd, Reassembler& frames, Callbacks cb)
-      : fd_(fd), frames_(frames), cb_(std::move(cb)) {}
+  // `name` says what fd is in error lines ("writing stdout: Broken pipe").
+  SinkWriter(int fd, Reassembler& frames, Callbacks cb, std::string name = "stdout")
+      : fd_(fd), frames_(frames), cb_(std::move(cb)), name_(std::move(name)) {}
 
   void run();  // until the last frame, an error, or the reassembler is closed
 
@@ -48,6 +52,7 @@ class SinkWriter {
   int fd_;
   Reassembler& frames_;
   Callbacks cb_;
+  std::string name_;
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::int64_t> stall_ns_{0};
   bool splice_works_ = true;

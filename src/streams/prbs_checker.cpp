@@ -47,13 +47,34 @@ PrbsChecker::~PrbsChecker() {
 ExitCode PrbsChecker::finish() {
   write_.reset();  // end of input for the thread
   if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mutex_);
   return failure_;
 }
 
+std::string PrbsChecker::wait_checked(std::uint64_t bytes) {
+  std::unique_lock lock(mutex_);
+  progress_.wait(lock, [&] { return checked_ >= bytes || failure_ != ExitCode::ok || ended_; });
+  return message_;
+}
+
+std::uint64_t PrbsChecker::bytes_checked() const {
+  std::lock_guard lock(mutex_);
+  return checked_;
+}
+
+std::string PrbsChecker::message() const {
+  std::lock_guard lock(mutex_);
+  return message_;
+}
+
 void PrbsChecker::fail(ExitCode code, const std::string& why) {
-  if (failure_ != ExitCode::ok) return;
-  failure_ = code;
-  message_ = why;
+  {
+    std::lock_guard lock(mutex_);
+    if (failure_ != ExitCode::ok) return;
+    failure_ = code;
+    message_ = why;
+  }
+  progress_.notify_all();
   on_failure_(code, why);
 }
 
@@ -61,23 +82,38 @@ void PrbsChecker::run(std::uint64_t seed, int out_fd) {
   const PrbsPattern pattern(seed);
   std::vector<std::byte> block(kBlockBytes);
   bool out_ok = true;
+  bool failed = false;
+  std::uint64_t checked = 0;
   for (;;) {
     const ssize_t n = ::read(read_.get(), block.data(), block.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // end of the stream (an error cannot happen on our own pipe)
     const auto got = std::span<const std::byte>(block.data(), static_cast<std::size_t>(n));
-    if (failure_ == ExitCode::ok) {
-      if (auto at = pattern.first_difference(checked_, got)) {
+    if (!failed) {
+      if (auto at = pattern.first_difference(checked, got)) {
+        failed = true;
         fail(ExitCode::mismatch,
              "prbs: the stream differs from the pattern at byte " + std::to_string(*at));
       }
     }
-    checked_ += got.size();
+    // Passed on before it counts as checked: the receiver's completion waits for both.
     if (out_ok && !write_all(out_fd, got.data(), got.size())) {
       out_ok = false;
+      failed = true;
       fail(ExitCode::sink, std::string("writing stdout: ") + std::strerror(errno));
     }
+    checked += got.size();
+    {
+      std::lock_guard lock(mutex_);
+      checked_ = checked;
+    }
+    progress_.notify_all();
   }
+  {
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+  }
+  progress_.notify_all();
 }
 
 }  // namespace vmp::streams

@@ -4,8 +4,10 @@
 // stdout that fails. Whatever follows is still drained, so the receiver never blocks on us.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -27,8 +29,11 @@ class PrbsChecker {
   // The receiver is done writing: the thread checks what is left and ends. Returns the
   // failure it reported, if any (ExitCode::ok otherwise).
   ExitCode finish();
-  std::uint64_t bytes_checked() const { return checked_; }  // after finish()
-  const std::string& message() const { return message_; }   // after finish()
+  // Waits until `bytes` have been checked (or the check failed, or the input ended): the
+  // failure's line, or "" when they match.
+  std::string wait_checked(std::uint64_t bytes);
+  std::uint64_t bytes_checked() const;
+  std::string message() const;
 
  private:
   void run(std::uint64_t seed, int out_fd);
@@ -37,9 +42,12 @@ class PrbsChecker {
   UniqueFd read_;
   UniqueFd write_;
   OnFailure on_failure_;
-  ExitCode failure_ = ExitCode::ok;  // thread only until finish() joined it
+  mutable std::mutex mutex_;  // guards the four below
+  std::condition_variable progress_;
+  ExitCode failure_ = ExitCode::ok;
   std::string message_;
   std::uint64_t checked_ = 0;
+  bool ended_ = false;
   std::thread thread_;
 };
 

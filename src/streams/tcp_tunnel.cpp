@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 namespace vmp::streams {
 namespace {
@@ -137,6 +138,15 @@ std::string pump_to_socket(int pipe_fd, int socket_fd, const std::string& label)
   }
   ::shutdown(socket_fd, SHUT_WR);
   return "";
+}
+
+void drain(int fd) {
+  std::vector<char> sink(1 << 16);
+  for (;;) {
+    const ssize_t n = ::read(fd, sink.data(), sink.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+  }
 }
 
 }  // namespace vmp::streams

@@ -38,4 +38,8 @@ std::variant<UniqueFd, std::string> dial_tunnel(const Target& target, std::chron
 // ("writing to localhost:22: Broken pipe").
 std::string pump_to_socket(int pipe_fd, int socket_fd, const std::string& label);
 
+// Reads and drops everything from `fd` until its end of file (the receiver writing into it
+// must not block on a tunnel that failed to connect).
+void drain(int fd);
+
 }  // namespace vmp::streams

@@ -85,7 +85,7 @@ class Host {
     for (;;) {
       std::unique_ptr<vmp::Receiver> rx;
       try {
-        rx = std::make_unique<vmp::Receiver>(fuzz_config(), log_, vmp::EngineHooks{false, {}, {}});
+        rx = std::make_unique<vmp::Receiver>(fuzz_config(), log_, vmp::embedded_hooks());
       } catch (const std::exception& e) {
         std::fprintf(stderr, "fuzz_receiver: cannot start a receiver: %s\n", e.what());
         std::this_thread::sleep_for(100ms);

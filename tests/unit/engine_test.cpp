@@ -88,13 +88,13 @@ struct Loopback {
     RxConfig rc;
     rc.bind_address = "127.0.0.1";
     rc.require_checksums = checksums;
-    rx = std::make_unique<Receiver>(rc, log, EngineHooks{false, {}, {}});
+    rx = std::make_unique<Receiver>(rc, log, embedded_hooks());
     TxConfig tc;
     tc.targets.assign(links, {"127.0.0.1", rx->port()});
     tc.knobs = knobs;
     tc.checksums = checksums;
     tc.outage_timeout = std::chrono::seconds(20);
-    tx = std::make_unique<Transmitter>(tc, log, EngineHooks{false, {}, {}});
+    tx = std::make_unique<Transmitter>(tc, log, embedded_hooks());
     rx_thread = std::thread([this] {
       rx_code = rx->run(out.w);
       out.close_write();  // EOF for the consumer

@@ -62,7 +62,7 @@ TEST(ReceiverTeardown, DestroyedWhileLegsHoldPipesAndBuffers) {
   RxConfig cfg;
   cfg.io_threads = 2;
   cfg.checkphrase = *wire::make_checkphrase("yoda");
-  auto rx = std::make_unique<Receiver>(cfg, log, EngineHooks{false, {}, {}});
+  auto rx = std::make_unique<Receiver>(cfg, log, embedded_hooks());
   std::thread runner([&] { rx->run(out_w.get()); });
 
   const std::uint64_t session = 0x1234;

@@ -51,7 +51,15 @@ run_vmp threads65 5 tx 127.0.0.1 9 threads 65 && expect_usage_error threads65
 run_vmp unknown-word 5 tx 127.0.0.1 9 frobnicate && expect_usage_error unknown-word
 run_vmp no-mode 5 threads 4 && expect_usage_error no-mode
 run_vmp nothing 5 && expect_usage_error nothing
-run_vmp both 5 rx 9 tx 127.0.0.1 9 && expect_usage_error both
+# rx and tx together is full duplex (duplex.sh); bad combinations of the original's words:
+run_vmp two-rx 5 rx 9 rx 10 tx 127.0.0.1 9 && expect_usage_error two-rx
+run_vmp term-and-init 5 rx 9 tx 127.0.0.1 10 terminate 11 initiate localhost 22 &&
+  expect_usage_error term-and-init
+run_vmp term-one-way 5 tx 127.0.0.1 10 terminate 11 && expect_usage_error term-one-way
+run_vmp prbs-tunnel 5 rx 9 tx 127.0.0.1 10 prbs 1 initiate localhost 22 &&
+  expect_usage_error prbs-tunnel
+run_vmp leglimit-rx 5 rx 9 leglimit 4 && expect_usage_error leglimit-rx
+run_vmp leglimit-nan 5 tx 127.0.0.1 9 leglimit many && expect_usage_error leglimit-nan
 run_vmp tx-missing-port 5 tx 127.0.0.1 && expect_usage_error tx-missing-port
 run_vmp bad-port 5 rx 70000 && expect_usage_error bad-port
 run_vmp port0 5 tx 127.0.0.1 0 && expect_usage_error port0
@@ -69,8 +77,4 @@ run_vmp rx-chaos 5 rx 9 chaos 100 && expect_usage_error rx-chaos
 run_vmp rx-no-tune 5 rx 9 --no-tune && expect_usage_error rx-no-tune
 run_vmp tx-bind 5 tx 127.0.0.1 9 --bind 127.0.0.1 && expect_usage_error tx-bind
 run_vmp rx-rcvbuf-range 5 rx 9 --rcvbuf 1 && expect_usage_error rx-rcvbuf-range
-# Words of the original that this implementation does not have (full duplex, tunnels, prbs):
-# a clean usage error, not a crash. (Update when they are implemented.)
-run_vmp charmode 5 rx 9 tx 127.0.0.1 9 charmode && expect_usage_error charmode
-run_vmp prbs 5 tx 127.0.0.1 9 prbs 0xd00f && expect_usage_error prbs
 pass

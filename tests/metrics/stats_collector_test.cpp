@@ -5,6 +5,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <chrono>
+#include <set>
 #include <stdexcept>
 
 #include "exposition.hpp"
@@ -274,6 +275,22 @@ TEST(StatsCollector, AFailingSnapshotCostsOneScrapeNotTheProcess) {
   source.on_snapshot({});
   e = parse_exposition(prometheus::TextSerializer().Serialize(collector.Collect()));
   EXPECT_TRUE(e.has_family("viamillipede_info"));
+}
+
+// Full duplex: one endpoint serves both engines; each family appears once (one HELP/TYPE),
+// holding the samples of both roles.
+TEST(StatsCollector, TwoEnginesShareFamiliesByRole) {
+  FakeSource tx(sample_tx());
+  FakeSource rx(sample_rx());
+  StatsCollector collector({&tx, &rx});
+  const auto families = collector.Collect();
+  std::set<std::string> names;
+  for (const auto& f : families) EXPECT_TRUE(names.insert(f.name).second) << f.name << " twice";
+  auto e = parse_exposition(prometheus::TextSerializer().Serialize(families));
+  EXPECT_EQ(e.value(R"(viamillipede_input_bytes_total{role="tx"})"), sample_tx().bytes_in);
+  EXPECT_EQ(e.value(R"(viamillipede_input_bytes_total{role="rx"})"), sample_rx().bytes_in);
+  EXPECT_EQ(tx.snapshots(), 1);
+  EXPECT_EQ(rx.snapshots(), 1);
 }
 
 }  // namespace

@@ -176,5 +176,16 @@ TEST(StatsJson, UnwritablePathIsOneLine) {
   }
 }
 
+TEST(StatsJson, FullDuplexDocumentIsKeyedByRole) {
+  const std::vector<Stats> both{sample_tx(), sample_rx()};
+  const auto j = json::parse(stats_to_json(both));
+  ASSERT_TRUE(j.contains("tx") && j.contains("rx"));
+  EXPECT_EQ(j["tx"], json::parse(stats_to_json(both[0])));
+  EXPECT_EQ(j["rx"], json::parse(stats_to_json(both[1])));
+  // One engine: the plain document, as before.
+  EXPECT_EQ(json::parse(stats_to_json(std::span<const Stats>(both.data(), 1))),
+            json::parse(stats_to_json(both[0])));
+}
+
 }  // namespace
 }  // namespace vmp::metrics::test

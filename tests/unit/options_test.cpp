@@ -72,7 +72,7 @@ TEST(Options, ThreadsRange) {
 TEST(Options, BadInputGivesOneLine) {
   for (auto msg :
        {error({}), error({"rx", "0"}), error({"rx", "70000"}), error({"tx", "host"}),
-        error({"frobnicate"}), error({"rx", "1", "tx", "h", "2"}),
+        error({"frobnicate"}), error({"rx", "1", "rx", "2", "tx", "h", "2"}),
         error({"tx", "h", "1", "checkphrase", "toolong"}),
         error({"tx", "h", "1", "--window", "1K"}), error({"tx", "h", "1", "--congestion", "nope"}),
         error({"tx", "h", "1", "--frame-size", "12Q"}), error({"tx", "h", "1", "chaos", "1"}),
@@ -111,6 +111,65 @@ TEST(Options, OptionsOfTheOtherRoleAreRejected) {
   EXPECT_EQ(error({"rx", "9", "--window", "1K"}), "window 1024 is outside 1048576..4294967296");
   EXPECT_EQ(*ok({"tx", "h", "9", "--expect-bytes", "8M"}).tx.expect_bytes, 8 * MiB);
   EXPECT_EQ(ok({"rx", "9", "-v", "2"}).verbosity, 2);  // the README's "-v N" form
+}
+
+// The original's remaining words, as its README and smoke tests write them.
+TEST(Options, FullDuplexAndTheOriginalsSmokeWords) {
+  auto d = ok({"charmode", "verbose", "3", "prbs", "0xd00f", "tx", "localhost", "3434", "threads",
+               "4", "rx", "3434", "leglimit", "0x800"});
+  EXPECT_EQ(d.mode, Config::Mode::duplex);
+  EXPECT_TRUE(d.runs_tx() && d.runs_rx());
+  EXPECT_EQ(d.rx.port, 3434);
+  EXPECT_EQ(d.tx.targets.at(0).port, 3434);
+  EXPECT_TRUE(d.tx.charmode);
+  EXPECT_EQ(d.prbs_seed, 0xd00fu);
+  EXPECT_EQ(d.tx.limit_bytes, 0x800ULL * 2 * MiB);
+  EXPECT_EQ(d.tunnel.kind, TunnelConfig::Kind::none);
+
+  auto delay = ok({"rx", "1", "tx", "h", "2", "leglimit", "4", "delayus", "5000000"});
+  EXPECT_EQ(delay.tx.delay_per_chunk.count(), 5000000);
+  EXPECT_EQ(ok({"tx", "h", "1", "--limit-bytes", "1M"}).tx.limit_bytes, MiB);
+  EXPECT_EQ(ok({"rx", "1", "prbs", "12"}).prbs_seed, 12u);  // the checking end
+  EXPECT_FALSE(ok({"tx", "h", "1"}).tx.charmode);
+
+  auto term = ok({"rx", "7788", "tx", "host2", "9900", "charmode", "terminate", "9022"});
+  EXPECT_EQ(term.tunnel.kind, TunnelConfig::Kind::terminate);
+  EXPECT_EQ(term.tunnel.bind_address, "127.0.0.1");
+  EXPECT_EQ(term.tunnel.port, 9022);
+  auto any = ok({"--rx", "1", "--tx", "h:2", "--terminate", "0.0.0.0:9022"});
+  EXPECT_EQ(any.tunnel.bind_address, "0.0.0.0");
+  auto init = ok({"rx", "9900", "tx", "host1", "7788", "charmode", "initiate", "localhost", "22"});
+  EXPECT_EQ(init.tunnel.kind, TunnelConfig::Kind::initiate);
+  EXPECT_EQ(init.tunnel.target.host, "localhost");
+  EXPECT_EQ(init.tunnel.target.port, 22);
+  EXPECT_EQ(ok({"--rx", "1", "--tx", "h:2", "--initiate", "[::1]:22"}).tunnel.target.host, "::1");
+}
+
+TEST(Options, BadCombinationsOfTheNewWords) {
+  EXPECT_EQ(error({"rx", "1", "tx", "h", "2", "terminate", "3", "initiate", "h", "4"}),
+            "terminate and initiate: choose one (one per end of a tunnel)");
+  EXPECT_EQ(error({"tx", "h", "2", "terminate", "3"}),
+            "terminate needs rx PORT and tx HOST PORT (the tunnel's two directions)");
+  EXPECT_EQ(error({"rx", "2", "initiate", "h", "3"}),
+            "initiate needs rx PORT and tx HOST PORT (the tunnel's two directions)");
+  EXPECT_EQ(error({"rx", "1", "tx", "h", "2", "prbs", "1", "terminate", "3"}),
+            "terminate and prbs: choose one (what the tunnel carries)");
+  EXPECT_EQ(error({"tx", "h", "2", "leglimit", "1", "--limit-bytes", "5"}),
+            "leglimit and --limit-bytes: choose one");
+  EXPECT_EQ(error({"tx", "h", "2", "leglimit", "0xzz"}), "leglimit: '0xzz' is not a number");
+  EXPECT_EQ(error({"tx", "h", "2", "prbs", "-1"}), "prbs: '-1' is not a number");
+  EXPECT_EQ(error({"tx", "h", "2", "prbs", "seed"}), "prbs: 'seed' is not a number");
+  EXPECT_EQ(error({"tx", "h", "2", "leglimit", "99999999999999999999"}),
+            "leglimit: '99999999999999999999' is not a number");
+  EXPECT_EQ(error({"tx", "h", "2", "leglimit", "0x7fffffffffffffff"}),
+            "leglimit 9223372036854775807 is too large");
+  EXPECT_EQ(error({"rx", "2", "leglimit", "1"}), "--leglimit is for tx only");
+  EXPECT_EQ(error({"rx", "2", "delayus", "1"}), "--delayus is for tx only");
+  EXPECT_EQ(error({"rx", "1", "tx", "h", "2", "terminate", "x"}),
+            "terminate: 'x' is not [ADDR:]PORT");
+  EXPECT_EQ(error({"rx", "1", "tx", "h", "2", "initiate", "h", "0"}),
+            "initiate: 'h:0' is not HOST PORT");
+  EXPECT_EQ(error({"rx", "1", "rx", "2", "tx", "h", "3"}), "rx takes a single port");
 }
 
 }  // namespace

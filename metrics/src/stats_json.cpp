@@ -22,7 +22,8 @@ json knobs_json(const Knobs& k) {
   for (const auto& [name, value] : numeric_knobs(k)) j[std::string(name)] = value;
   for (const auto& spec : kKnobTable) {
     if (spec.type == KnobType::name) j[std::string(spec.key)] = knob_text(spec, k);
-    if (spec.type == KnobType::weights) j[std::string(spec.key)] = spec.get_list(k);
+    if (spec.type == KnobType::weights || spec.type == KnobType::rates)
+      j[std::string(spec.key)] = spec.get_list(k);
   }
   return j;
 }

@@ -121,6 +121,7 @@ std::string stats_to_json(const Stats& s) {
   if (s.role == Role::tx) j["tcp_acked_bytes"] = s.tcp_acked_bytes;
   j[s.role == Role::tx ? "resent_frames" : "duplicate_frames"] = s.resent_frames;
   if (s.role == Role::tx) j["resent_bytes"] = s.resent_bytes;
+  if (s.role == Role::tx) j["rate_wait_seconds"] = s.rate_wait_seconds;
   j["reconnects"] = s.reconnects;
   if (s.role == Role::rx) j["rejected_connections"] = s.rejected_connections;
   j["keyed"] = s.keyed;

@@ -11,12 +11,9 @@
 #     runs near its cap.
 # Both outputs must be byte-exact. 20M is well below what an ASan build does on loopback here.
 #
-# Why 256K frames in 1: the wire is shaped to within 2% per second, but stdout is lumpier. The
-# legs share the tokens piece by piece, so the frames they carry side by side complete at about
-# the same moment and the receiver writes them as one bunch: legs x frame bytes at a time. With
-# 4 legs of 1M frames that is 4 MiB (20% of a second at 20M), and a bunch landing just before or
-# after a bucket boundary moves that much between two seconds (1.09 measured). 4 x 256K keeps
-# the lumps at 5%.
+# Why 256K frames in 1: the wire is shaped smoothly, but the receiver writes whole frames, so
+# a second at its stdout may hold a frame more than its share: 5% of 20M with the default 1M
+# frames (measured: max 1.05), 1.25% with 256K.
 source "$(dirname "$0")/lib.sh"
 vmp_init "$1" 90
 command -v python3 >/dev/null || fail "needs python3"
@@ -54,7 +51,9 @@ secs=$((bytes / rate - 1))
 gen_stream "$bytes" >"$WORK/in" || fail "cannot write $WORK/in"
 input_hash want "$WORK/in"
 free_port P
-RX_SINK="cmd:$METER >rx1.meter" start_rx rx1 "$P" --stats-json "$WORK/rx1.json"
+RX_SINK="cmd:$METER rx1.ready >rx1.meter" start_rx rx1 "$P" --stats-json "$WORK/rx1.json"
+# The sink's shell opens the FIFO only once rx does, so the meter starts with rx: wait for it.
+poll_until 20 "the rate meter to start" test -e "$WORK/rx1.ready"
 run_vmp tx1 60 tx 127.0.0.1 "$P" "${NO_TUNE[@]}" threads 4 --frame-size 256K --rate-limit 20M \
   --stats-json "$WORK/tx1.json" verbose 1 <"$WORK/in"
 expect_eq "$VMP_RC" 0 "tx exit status (rate limit)"
@@ -72,7 +71,8 @@ log "tx waited $(jq -r .rate_wait_seconds "$WORK/tx1.json") s for tokens (over a
 rates=($((6 * MiB)) $((3 * MiB)))
 bytes=$((5 * (rates[0] + rates[1])))
 free_port P
-RX_SINK="cmd:$METER >rx2.meter" start_rx rx2 "$P" --stats-json "$WORK/rx2.json"
+RX_SINK="cmd:$METER rx2.ready >rx2.meter" start_rx rx2 "$P" --stats-json "$WORK/rx2.json"
+poll_until 20 "the rate meter to start" test -e "$WORK/rx2.ready"
 gen_stream "$bytes" >"$WORK/in2"
 input_hash want2 "$WORK/in2"
 run_vmp tx2 60 tx 127.0.0.1 "$P" tx 127.0.0.2 "$P" "${NO_TUNE[@]}" threads 4 \

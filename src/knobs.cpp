@@ -7,12 +7,14 @@
 namespace vmp {
 namespace {
 
-std::optional<std::string> check(const KnobRange& r, std::uint64_t v) {
+// `zero`: what 0 means where it is allowed ("automatic", "none").
+std::optional<std::string> check(const KnobRange& r, std::uint64_t v,
+                                 std::string_view zero = "automatic") {
   if (v == 0 && r.zero_allowed) return std::nullopt;
   if (v >= r.min && v <= r.max) return std::nullopt;
   std::ostringstream os;
   os << r.name << ' ' << v << " is outside " << r.min << ".." << r.max;
-  if (r.zero_allowed) os << " (or 0 for automatic)";
+  if (r.zero_allowed) os << " (or 0 for " << zero << ")";
   return os.str();
 }
 
@@ -28,11 +30,11 @@ std::optional<std::string> check_weights(const KnobRange& r, const std::vector<d
 
 std::optional<std::string> check_rates(const KnobRange& r, const std::vector<double>& list) {
   for (double v : list) {
-    if (v == 0.0 && r.zero_allowed) continue;
-    if (!(v >= static_cast<double>(r.min) && v <= static_cast<double>(r.max))) {
-      return std::string(r.name) + " " + std::to_string(v) + " is outside " +
-             std::to_string(r.min) + ".." + std::to_string(r.max) + " bytes/s (or 0 for none)";
-    }
+    // Whole bytes per second from the parser; anything else (a hand-edited profile) is only
+    // bounded here, and a fraction of a byte does not matter to a bucket.
+    if (!(v >= 0 && v < 1e19))
+      return std::string(r.name) + " " + std::to_string(v) + " is not a rate";
+    if (auto err = check(r, static_cast<std::uint64_t>(v), "none")) return err;
   }
   return std::nullopt;
 }
@@ -54,7 +56,8 @@ std::optional<std::string> validate(const Knobs& k) {
   for (const auto& spec : kKnobTable) {
     if (spec.type != KnobType::count && spec.type != KnobType::bytes && spec.type != KnobType::rate)
       continue;
-    if (auto err = check(spec.range, spec.get(k))) return err;
+    const auto zero = spec.type == KnobType::rate ? "none" : "automatic";
+    if (auto err = check(spec.range, spec.get(k), zero)) return err;
   }
   // Cross-knob rule: the send queue must be able to hold a frame while another is in flight.
   if (k.window_bytes < 2ULL * k.frame_bytes) {

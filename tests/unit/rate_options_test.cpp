@@ -53,7 +53,10 @@ TEST(RateOptions, OneLineErrors) {
             "--link-rates needs one rate per tx target (2)");
   EXPECT_NE(message({"tx", "a", "1", "--rate-limit", "fast"}).find("is not a rate"),
             std::string::npos);
-  EXPECT_NE(message({"tx", "a", "1", "--rate-limit", "10"}).find("outside"), std::string::npos);
+  EXPECT_EQ(message({"tx", "a", "1", "--rate-limit", "10"}),
+            "rate-limit 10 is outside 1000..1099511627776 (or 0 for none)");
+  EXPECT_EQ(message({"tx", "a", "1", "--link-rates", "8bit"}),
+            "link rate 1 is outside 1000..1099511627776 (or 0 for none)");
   EXPECT_EQ(message({"rx", "1", "--rate-limit", "10M"}), "--rate-limit is for tx only");
   EXPECT_EQ(message({"tx", "a", "1", "--rate-limit", "0"}), "");  // 0 = none
 }

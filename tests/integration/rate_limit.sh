@@ -9,7 +9,9 @@
 #     the receiver's per-address bytes (--stats-json) over the time data flowed stay within
 #     each link's cap (+10%), and the first link, which the preference rule fills first,
 #     runs near its cap.
-# Both outputs must be byte-exact. 20M is well below what an ASan build does on loopback here.
+#  3. Sealed frames: --key-file and --compress zstd:1 (random data: the wire carries about
+#     what stdout gets), --rate-limit 10M for ~3 s: the same per-second checks.
+# All outputs must be byte-exact. 20M is well below what an ASan build does on loopback here.
 #
 # Why 256K frames in 1: the wire is shaped smoothly, but the receiver writes whole frames, so
 # a second at its stdout may hold a frame more than its share: 5% of 20M with the default 1M
@@ -101,4 +103,23 @@ sys.exit(0 if ok else 1)
 PY
   i=$((i + 1))
 done
+
+# --- 3. sealed (keyed, compressed) frames ------------------------------------------------
+rate=$((10 * MiB))
+bytes=$((3 * rate))
+gen_stream "$bytes" >"$WORK/in3"
+input_hash want3 "$WORK/in3"
+run_vmp genkey 10 genkey "$WORK/key"
+expect_eq "$VMP_RC" 0 "genkey"
+free_port P
+RX_SINK="cmd:$METER rx3.ready >rx3.meter" start_rx rx3 "$P" --key-file "$WORK/key"
+poll_until 20 "the rate meter to start" test -e "$WORK/rx3.ready"
+run_vmp tx3 60 tx 127.0.0.1 "$P" "${NO_TUNE[@]}" --key-file "$WORK/key" --compress zstd:1 \
+  --frame-size 256K --rate-limit 10M --stats-json "$WORK/tx3.json" verbose 1 < <(cat "$WORK/in3")
+expect_eq "$VMP_RC" 0 "tx exit status (sealed)"
+finish_rx rx3
+expect_eq "$RX_RC" 0 "rx exit status (sealed)"
+expect_hash "$(jq -r .sha256 "$WORK/rx3.meter")" "$want3" "sealed rate-limited output"
+check_meter "$WORK/rx3.meter" "$rate" 2
+expect_eq "$(jq -r .resent_bytes "$WORK/tx3.json")" 0 "tx resent_bytes (sealed)"
 pass

@@ -76,7 +76,7 @@ free_port P
 RX_SINK="cmd:$METER rx2.ready >rx2.meter" start_rx rx2 "$P" --stats-json "$WORK/rx2.json"
 poll_until 20 "the rate meter to start" test -e "$WORK/rx2.ready"
 gen_stream "$bytes" >"$WORK/in2"
-input_hash want2 "$WORK/in2"
+want2=$(hash_file "$WORK/in2")
 run_vmp tx2 60 tx 127.0.0.1 "$P" tx 127.0.0.2 "$P" "${NO_TUNE[@]}" threads 4 \
   --link-rates 6M,3M --stats-json "$WORK/tx2.json" verbose 1 < <(cat "$WORK/in2")
 expect_eq "$VMP_RC" 0 "tx exit status (link rates)"
@@ -108,7 +108,7 @@ done
 rate=$((10 * MiB))
 bytes=$((3 * rate))
 gen_stream "$bytes" >"$WORK/in3"
-input_hash want3 "$WORK/in3"
+want3=$(hash_file "$WORK/in3")
 run_vmp genkey 10 genkey "$WORK/key"
 expect_eq "$VMP_RC" 0 "genkey"
 free_port P

@@ -7,12 +7,14 @@
 namespace vmp {
 namespace {
 
-std::optional<std::string> check(const KnobRange& r, std::uint64_t v) {
+// `zero`: what 0 means where it is allowed ("automatic", "none").
+std::optional<std::string> check(const KnobRange& r, std::uint64_t v,
+                                 std::string_view zero = "automatic") {
   if (v == 0 && r.zero_allowed) return std::nullopt;
   if (v >= r.min && v <= r.max) return std::nullopt;
   std::ostringstream os;
   os << r.name << ' ' << v << " is outside " << r.min << ".." << r.max;
-  if (r.zero_allowed) os << " (or 0 for automatic)";
+  if (r.zero_allowed) os << " (or 0 for " << zero << ")";
   return os.str();
 }
 
@@ -22,6 +24,17 @@ std::optional<std::string> check_weights(const KnobRange& r, const std::vector<d
       return std::string(r.name) + " " + std::to_string(w) + " is outside 0.." +
              std::to_string(r.max);
     }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_rates(const KnobRange& r, const std::vector<double>& list) {
+  for (double v : list) {
+    // Whole bytes per second from the parser; anything else (a hand-edited profile) is only
+    // bounded here, and a fraction of a byte does not matter to a bucket.
+    if (!(v >= 0 && v < 1e19))
+      return std::string(r.name) + " " + std::to_string(v) + " is not a rate";
+    if (auto err = check(r, static_cast<std::uint64_t>(v), "none")) return err;
   }
   return std::nullopt;
 }
@@ -41,8 +54,10 @@ std::optional<std::string> check_congestion(const std::string& name) {
 
 std::optional<std::string> validate(const Knobs& k) {
   for (const auto& spec : kKnobTable) {
-    if (spec.type != KnobType::count && spec.type != KnobType::bytes) continue;
-    if (auto err = check(spec.range, spec.get(k))) return err;
+    if (spec.type != KnobType::count && spec.type != KnobType::bytes && spec.type != KnobType::rate)
+      continue;
+    const auto zero = spec.type == KnobType::rate ? "none" : "automatic";
+    if (auto err = check(spec.range, spec.get(k), zero)) return err;
   }
   // Cross-knob rule: the send queue must be able to hold a frame while another is in flight.
   if (k.window_bytes < 2ULL * k.frame_bytes) {
@@ -52,6 +67,7 @@ std::optional<std::string> validate(const Knobs& k) {
   for (const auto& spec : kKnobTable) {
     std::optional<std::string> err;
     if (spec.type == KnobType::weights) err = check_weights(spec.range, spec.get_list(k));
+    if (spec.type == KnobType::rates) err = check_rates(spec.range, spec.get_list(k));
     // Congestion control is checked against what this kernel offers.
     if (spec.id == KnobId::congestion) err = check_congestion(spec.get_name(k));
     if (spec.id == KnobId::compress && !is_compression(spec.get_name(k)))
@@ -92,13 +108,16 @@ std::string knob_text(const KnobSpec& spec, const Knobs& k) {
   switch (spec.type) {
     case KnobType::count:
     case KnobType::bytes:
+    case KnobType::rate:
       return std::to_string(spec.get(k));
     case KnobType::name: {
       auto name = spec.get_name(k);
       return name.empty() ? "default" : name;
     }
-    case KnobType::weights: {
+    case KnobType::weights:
+    case KnobType::rates: {
       std::ostringstream os;
+      os.precision(17);  // rates are whole bytes/s beyond the default 6 digits
       const auto list = spec.get_list(k);
       for (std::size_t i = 0; i < list.size(); ++i) os << (i ? "," : "") << list[i];
       return os.str();
@@ -120,8 +139,12 @@ std::string knob_help(const KnobSpec& spec) {
       text += ", " + size_text(spec.range.min) + "-" + size_text(spec.range.max) + " [" +
               size_text(spec.get(defaults)) + "]";
       break;
+    case KnobType::rate:
+      text += " [" + std::to_string(spec.get(defaults)) + "]";
+      break;
     case KnobType::name:
     case KnobType::weights:
+    case KnobType::rates:
       text += " [" + std::string(spec.unset_text) + "]";
       break;
   }
@@ -131,7 +154,8 @@ std::string knob_help(const KnobSpec& spec) {
 std::string to_string(const Knobs& k) {
   std::string out;
   for (const auto& spec : kKnobTable) {
-    if (spec.type == KnobType::weights && spec.get_list(k).empty()) continue;
+    const bool list = spec.type == KnobType::weights || spec.type == KnobType::rates;
+    if (list && spec.get_list(k).empty()) continue;
     out += (out.empty() ? "" : " ") + std::string(spec.key) + "=" + knob_text(spec, k);
   }
   return out;

@@ -1,5 +1,5 @@
 // The knobs of a Knobs value as the exposition and --stats-json show them, read from the knob
-// table: the numeric ones as (name, value) pairs, one per count/bytes row and named by its key
+// table: the numeric ones as (name, value) pairs, one per count/bytes/rate row and named by its key
 // (units in the name), and the name knobs as info families.
 #pragma once
 
@@ -16,7 +16,8 @@ namespace vmp::metrics {
 inline std::vector<std::pair<std::string_view, double>> numeric_knobs(const Knobs& k) {
   std::vector<std::pair<std::string_view, double>> out;
   for (const auto& spec : kKnobTable) {
-    if (spec.type == KnobType::count || spec.type == KnobType::bytes) {
+    if (spec.type == KnobType::count || spec.type == KnobType::bytes ||
+        spec.type == KnobType::rate) {
       out.emplace_back(spec.key, static_cast<double>(spec.get(k)));
     }
   }

@@ -22,7 +22,8 @@ json knobs_json(const Knobs& k) {
   for (const auto& [name, value] : numeric_knobs(k)) j[std::string(name)] = value;
   for (const auto& spec : kKnobTable) {
     if (spec.type == KnobType::name) j[std::string(spec.key)] = knob_text(spec, k);
-    if (spec.type == KnobType::weights) j[std::string(spec.key)] = spec.get_list(k);
+    if (spec.type == KnobType::weights || spec.type == KnobType::rates)
+      j[std::string(spec.key)] = spec.get_list(k);
   }
   return j;
 }
@@ -118,6 +119,7 @@ json document(const Stats& s) {
   if (s.role == Role::tx) j["tcp_acked_bytes"] = s.tcp_acked_bytes;
   j[s.role == Role::tx ? "resent_frames" : "duplicate_frames"] = s.resent_frames;
   if (s.role == Role::tx) j["resent_bytes"] = s.resent_bytes;
+  if (s.role == Role::tx) j["rate_wait_seconds"] = s.rate_wait_seconds;
   j["reconnects"] = s.reconnects;
   if (s.role == Role::rx) j["rejected_connections"] = s.rejected_connections;
   j["keyed"] = s.keyed;

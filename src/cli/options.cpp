@@ -8,6 +8,7 @@
 #include <span>
 #include <sstream>
 
+#include "cli/rate_text.hpp"
 #include "crypto/cipher.hpp"
 #include "crypto/key_file.hpp"
 
@@ -129,6 +130,12 @@ void add_knob_options(cxxopts::Options& o) {
       case KnobType::weights:
         group(name, help, cxxopts::value<std::string>(), "W,W,..");
         break;
+      case KnobType::rate:
+        group(name, help, cxxopts::value<std::string>(), "RATE");
+        break;
+      case KnobType::rates:
+        group(name, help, cxxopts::value<std::string>(), "R,R,..");
+        break;
     }
   }
 }
@@ -209,6 +216,30 @@ std::optional<std::string> in_range(const char* what, T v, std::uint64_t lo, std
   return std::nullopt;
 }
 
+// --rate-limit RATE and --link-rates R,R,..: see cli/rate_text.hpp; validate() checks ranges.
+std::optional<std::string> parse_rate_knob(const std::string& text, const KnobSpec& spec,
+                                           Knobs& k) {
+  const auto bad = [&](const std::string& item) {
+    return "--" + std::string(spec.option) + ": '" + item + "' is not a rate (10M, 100Mbit)";
+  };
+  if (spec.type == KnobType::rate) {
+    const auto v = parse_rate(text);
+    if (!v) return bad(text);
+    spec.put(k, *v);
+    return std::nullopt;
+  }
+  std::stringstream ss(text);
+  std::string item;
+  std::vector<double> list;
+  while (std::getline(ss, item, ',')) {
+    const auto v = parse_rate(item);
+    if (!v) return bad(item);
+    list.push_back(static_cast<double>(*v));
+  }
+  spec.put_list(k, std::move(list));
+  return std::nullopt;
+}
+
 // Reads one knob's command-line option (if given) into `k`. Numbers above the declared
 // maximum are rejected here, before they are narrowed into the Knobs field; the rest of the
 // range is validate()'s job.
@@ -252,6 +283,9 @@ std::optional<std::string> parse_knob(const cxxopts::ParseResult& r, const KnobS
       spec.put_list(k, std::move(list));
       return std::nullopt;
     }
+    case KnobType::rate:
+    case KnobType::rates:
+      return parse_rate_knob(r[name].as<std::string>(), spec, k);
   }
   return std::nullopt;
 }
@@ -493,6 +527,10 @@ std::optional<std::string> tx_options(const cxxopts::ParseResult& r, Config& c) 
   }
   if (has(c.pinned, KnobId::link_weights) && k.link_weights.size() != c.tx.targets.size()) {
     return "--link-weights needs one weight per tx target (" + std::to_string(c.tx.targets.size()) +
+           ")";
+  }
+  if (has(c.pinned, KnobId::link_rates) && k.link_rates.size() != c.tx.targets.size()) {
+    return "--link-rates needs one rate per tx target (" + std::to_string(c.tx.targets.size()) +
            ")";
   }
   if (auto e = validate(k)) return e;

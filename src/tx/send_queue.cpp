@@ -229,6 +229,14 @@ void SendQueue::on_ack(std::uint64_t next_seq) {
   }
 }
 
+void SendQueue::held_back(std::uint32_t leg, std::uint64_t seq,
+                          std::chrono::steady_clock::duration d) {
+  std::lock_guard lock(mutex_);
+  Entry* e = entry(seq);
+  if (!e || e->state != FrameState::on_leg || e->leg != leg) return;  // confirmed or moved
+  e->since = std::min(e->since + d, std::chrono::steady_clock::now());
+}
+
 std::optional<SendQueue::Head> SendQueue::head() const {
   std::lock_guard lock(mutex_);
   if (entries_.empty()) return std::nullopt;

@@ -70,6 +70,10 @@ class SendQueue {
   // (since it was parked, or since the frame before it was confirmed): the receiver cannot have
   // it after all (it dropped the leg's data on an error), so it is resent. True if it was.
   bool unpark_overdue_head(std::chrono::steady_clock::duration limit);
+  // The leg held frame `seq` back this long for a rate limit while writing it. Held back on
+  // purpose is not late: the frame's age (Head::out_for, Held::out_for), which decides when a
+  // frame is sent again on another leg, leaves that time out.
+  void held_back(std::uint32_t leg, std::uint64_t seq, std::chrono::steady_clock::duration d);
   // Frames assigned to this leg and not yet confirmed.
   std::size_t outstanding(std::uint32_t leg) const;
 

@@ -54,6 +54,7 @@ Transmitter::Transmitter(TxConfig cfg, Logger& log, EngineHooks hooks)
       start_(std::chrono::steady_clock::now()),
       pool_(cfg_.knobs.window_bytes),
       queue_(cfg_.knobs.window_bytes),
+      limiter_(cfg_.targets.size(), cfg_.knobs),
       knobs_(cfg_.knobs),
       planner_(cfg_.targets, session_),
       unresolvable_(cfg_.targets.size(), false),
@@ -294,6 +295,7 @@ void Transmitter::apply(const Knobs& k) {
   }
   queue_.set_window(effective_window(k.window_bytes));
   pool_.set_max_idle_bytes(k.window_bytes);
+  limiter_.set(k);
   asio::post(io_, [this] { reshape_legs(); });
 }
 
@@ -595,6 +597,7 @@ Stats Transmitter::snapshot() const {
   s.window_bytes_used = queue_.held_bytes();
   s.window_bytes_limit = queue_.window_bytes();
   s.network_stall_seconds = queue_.stall_seconds();
+  s.rate_wait_seconds = limiter_.wait_seconds();
   if (stage_) {
     // Before mutex_: the stage's lock is never taken inside ours (see TxStage::submit).
     SidechainStats sc;

@@ -36,6 +36,7 @@
 #include "sidechain/compress_feedback.hpp"
 #include "transfer_control.hpp"
 #include "tx/link_planner.hpp"
+#include "tx/rate_limiter.hpp"
 #include "tx/send_queue.hpp"
 #include "tx/source_reader.hpp"
 #include "tx/tx_config.hpp"
@@ -92,6 +93,7 @@ class Transmitter final : public TransferControl, private TxLegHost {
   void sent(std::size_t link, std::uint32_t payload_bytes) override {
     link_bytes_[link] += payload_bytes;
   }
+  LinkPacer pacer(std::size_t link) override { return {limiter_, link}; }
   void on_ack(std::uint64_t next_seq, std::uint64_t bytes) override;
   // The receiver says it wrote the whole stream: finish 0 when that is what we read (the
   // legs then send our own count in an end frame), 8 otherwise.
@@ -133,6 +135,7 @@ class Transmitter final : public TransferControl, private TxLegHost {
   const std::chrono::steady_clock::time_point start_;
   BufferPool pool_;
   SendQueue queue_;
+  RateLimiter limiter_;  // --rate-limit, --link-rates; thread-safe
   StopEvent reader_stop_;
   std::unique_ptr<SourceReader> reader_;
   // Compresses or filters frames between reader_ and queue_ (absent on the plain path). Set

@@ -207,7 +207,10 @@ asio::awaitable<void> TxLeg::send_loop() {
       continue;
     }
     const auto& frame = *taken->frame;
-    co_await send_frame(conn_->socket, frame);
+    auto pacer = host_.pacer(conn_->link);
+    co_await send_frame(conn_->socket, frame, pacer);
+    if (pacer.waited() > decltype(pacer.waited())::zero())
+      host_.queue().held_back(slot_, frame.header.seq, pacer.waited());
     // Legs and links count what the network carried: compressed bytes, when compressed.
     const std::uint32_t on_wire = frame.header.payload_on_wire();
     conn_->delivery.sent(frame.header.seq, wire::FrameHeader::kSize + on_wire);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tx/dialer.hpp"
+#include "tx/rate_limiter.hpp"
 #include "util/exit_code.hpp"
 #include "util/logger.hpp"
 #include "util/socket_tuning.hpp"
@@ -51,6 +52,8 @@ class TxLegHost {
   virtual void cancel_sent() = 0;    // a leg has sent its closing frame
   virtual bool chaos_strikes() = 0;  // the frame just sent should cost its leg its life
   virtual void sent(std::size_t link, std::uint32_t payload_bytes) = 0;
+  // What paces this leg's writes on this link (--rate-limit, --link-rates).
+  virtual LinkPacer pacer(std::size_t link) = 0;
   virtual void on_ack(std::uint64_t next_seq, std::uint64_t bytes) = 0;
   // The receiver says it wrote the whole stream (in an ack, or in the reply to a Hello when
   // that ack was lost): the transfer checks it against what was read and ends.

@@ -107,7 +107,8 @@ TEST(StatsCollector, KnobsInForceOnTheTransmitter) {
   EXPECT_EQ(e.value(R"(viamillipede_knob{role="tx",knob="frame_bytes"})"), 1048576);
   EXPECT_EQ(e.value(R"(viamillipede_knob{role="tx",knob="window_bytes"})"), 67108864);
   EXPECT_EQ(e.value(R"(viamillipede_knob{role="tx",knob="sidechain_workers"})"), 2);
-  EXPECT_EQ(e.count("viamillipede_knob"), 7);
+  EXPECT_EQ(e.value(R"(viamillipede_knob{role="tx",knob="rate_limit_bytes_per_second"})"), 0);
+  EXPECT_EQ(e.count("viamillipede_knob"), 8);
   EXPECT_EQ(e.value(R"(viamillipede_knob_link_weight{role="tx",link_index="1"})"), 0.5);
   EXPECT_EQ(e.value(R"(viamillipede_knob_congestion_info{role="tx",algorithm="bbr"})"), 1);
   // The string knob compress, like congestion: one info series, the value in a label.
@@ -210,7 +211,7 @@ TEST(StatsCollector, TunerFamiliesOnlyOnceTheTunerHasReported) {
   EXPECT_EQ(e.value(R"(viamillipede_tuner_knob{role="tx",knob="legs",which="best"})"), 12);
   EXPECT_EQ(e.value(R"(viamillipede_tuner_knob{role="tx",knob="frame_bytes",which="best"})"),
             4 * 1024 * 1024);
-  EXPECT_EQ(e.count("viamillipede_tuner_knob"), 14);  // 7 numeric knobs x current/best
+  EXPECT_EQ(e.count("viamillipede_tuner_knob"), 16);  // 8 numeric knobs x current/best
   EXPECT_EQ(e.value(R"(viamillipede_tuner_link_weight{role="tx",link_index="1",which="current"})"),
             2.0);
   EXPECT_EQ(e.count("viamillipede_tuner_link_weight"), 2);  // best has no weights

@@ -50,6 +50,29 @@ TEST(GenomeCodec, PinnedKnobsAreNotGenesAndKeepTheirValues) {
   }
 }
 
+// Rate limits are ceilings the user set: even unpinned they are no genes, and every genome
+// keeps them (the tuner can neither raise nor lift them to win goodput).
+TEST(GenomeCodec, RateLimitsAreNeverGenes) {
+  Knobs base;
+  base.rate_limit = 20 * MiB;
+  base.link_rates = {5 * MiB, 0};
+  GenomeCodec c = codec_for(2, {}, base);
+  EXPECT_EQ(c.dimension(), codec_for(2).dimension());
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int i = 0; i < 1000; ++i) {
+    Eigen::VectorXd g(c.dimension());
+    for (Eigen::Index j = 0; j < g.size(); ++j) g[j] = u(rng);
+    const Knobs k = c.decode(g);
+    EXPECT_EQ(k.rate_limit, 20 * MiB);
+    EXPECT_EQ(k.link_rates, base.link_rates);
+  }
+  Knobs unlimited = base;
+  unlimited.rate_limit = 0;
+  unlimited.link_rates.clear();
+  EXPECT_EQ(c.decode(c.encode(unlimited)).rate_limit, 20 * MiB);  // e.g. from a profile
+}
+
 TEST(GenomeCodec, RoundTripsRepresentableKnobs) {
   GenomeCodec c = codec_for(2);
   Knobs k;

@@ -160,6 +160,23 @@ TEST(SendQueue, AHedgedFrameGoesOutOnAnotherLeg) {
   EXPECT_EQ(q.front_held(8).size(), 1u);
 }
 
+// A frame a rate limit held back is not late: the wait leaves its age (which decides hedging).
+TEST(SendQueue, TimeHeldBackForARateLimitIsNotAge) {
+  using namespace std::chrono_literals;
+  BufferPool pool(0);
+  SendQueue q(1000);
+  q.push(frame(pool, 0, 100));
+  ASSERT_TRUE(q.take(1, 0));
+  std::this_thread::sleep_for(20ms);  // the frame's age has to be real time to be taken away
+  q.held_back(2, 0, 1h);              // not leg 2's frame: nothing changes
+  EXPECT_GE(q.front_held(1).at(0).out_for, 20ms);
+  q.held_back(1, 0, 1h);  // more than its age: the age starts again from 0, never negative
+  const auto age = q.front_held(1).at(0).out_for;
+  EXPECT_GE(age, std::chrono::steady_clock::duration::zero());
+  EXPECT_LT(age, 20ms);
+  EXPECT_LT(q.head()->out_for, 20ms);
+}
+
 TEST(SendQueue, TheLegAHedgeAvoidedMayTakeItOnceItReconnected) {
   BufferPool pool(0);
   SendQueue q(1000);

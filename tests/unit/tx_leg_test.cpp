@@ -58,6 +58,7 @@ class FakeHost final : public TxLegHost {
   void cancel_sent() override {}
   bool chaos_strikes() override { return false; }
   void sent(std::size_t, std::uint32_t bytes) override { sent_bytes += bytes; }
+  LinkPacer pacer(std::size_t) override { return {}; }
   void on_ack(std::uint64_t next_seq, std::uint64_t) override { queue_.on_ack(next_seq); }
   // As the transmitter does when the count matches: the legs then send the end frame.
   void on_complete(const wire::StreamCount& written) override {

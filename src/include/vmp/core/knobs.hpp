@@ -46,6 +46,11 @@ struct Knobs {
   std::string compress = "none";
   // Threads that compress (tx) or decompress (rx) frames; 0 = one per core.
   std::uint32_t sidechain_workers = 0;
+  // Ceiling on the bytes per second all legs together put on the wire; 0 = no limit.
+  std::uint64_t rate_limit = 0;
+  // Ceiling in bytes per second per link (index = position of the `tx` target); 0 = no cap for
+  // that link, empty = no caps.
+  std::vector<double> link_rates;
 
   bool operator==(const Knobs&) const = default;
 };
@@ -63,6 +68,8 @@ enum class KnobId : unsigned {
   link_weights,
   compress,
   sidechain_workers,
+  rate_limit,
+  link_rates,
   count_
 };
 using KnobSet = std::bitset<static_cast<std::size_t>(KnobId::count_)>;
@@ -87,6 +94,8 @@ enum class KnobType {
   bytes,    // unsigned integer, size with K/M/G suffixes on the command line
   name,     // a string (empty = system default)
   weights,  // list of non-negative numbers, one per link
+  rate,     // unsigned bytes per second; sizes or bit rates (100Mbit) on the command line
+  rates,    // list of rates, one per link (0 = none), held as get_list/put_list
 };
 
 // One row of the knob table. Accessors are plain function pointers so the table is constexpr.
@@ -95,24 +104,26 @@ struct KnobSpec {
   std::string_view key;     // field name: JSON key, metric label, gene name ("rcvbuf_bytes")
   std::string_view option;  // long command-line option without "--" ("rcvbuf")
   KnobType type;
-  KnobRange range;              // count and bytes only
+  KnobRange range;              // count, bytes, rate and rates only
   std::string_view unit;        // base unit of the value ("bytes", "legs"; "" for names)
   std::string_view help;        // --help text, without range and default (added from the row)
   std::string_view unset_text;  // --help default of an empty name/list ("system", "equal")
   bool tunable;                 // the tuner may evolve it (unless the user pins it)
   bool rx_too;                  // the receiver takes the option as well (its sockets, window)
-  // count and bytes:
+  // count, bytes and rate:
   std::uint64_t (*get)(const Knobs&) = nullptr;
   void (*put)(Knobs&, std::uint64_t) = nullptr;
   // name:
   std::string (*get_name)(const Knobs&) = nullptr;
   void (*put_name)(Knobs&, std::string) = nullptr;
-  // weights:
+  // weights and rates:
   std::vector<double> (*get_list)(const Knobs&) = nullptr;
   void (*put_list)(Knobs&, std::vector<double>) = nullptr;
 };
 
 inline constexpr double kLinkWeightMax = 1000.0;
+// Rates from 1000 bytes/s (8kbit) to 1 TiB/s; 0 is "no limit".
+inline constexpr KnobRange kRateRange{"rate", 1000, 1024 * GiB, true};
 
 // clang-format off
 inline constexpr std::array<KnobSpec, static_cast<std::size_t>(KnobId::count_)> kKnobTable{{
@@ -168,6 +179,20 @@ inline constexpr std::array<KnobSpec, static_cast<std::size_t>(KnobId::count_)> 
    false, true,
    [](const Knobs& k) -> std::uint64_t { return k.sidechain_workers; },
    [](Knobs& k, std::uint64_t v) { k.sidechain_workers = static_cast<std::uint32_t>(v); }},
+  // Not genes: limits are the user's ceilings (a shared link, a metered line); the tuner
+  // measures goodput and would only ever learn to lift them.
+  {KnobId::rate_limit, "rate_limit_bytes_per_second", "rate-limit", KnobType::rate,
+   {"rate-limit", kRateRange.min, kRateRange.max, true}, "bytes/s",
+   "ceiling for the whole transfer in bytes/s (10M) or bits/s (100Mbit), 0 = none", "", false,
+   false,
+   [](const Knobs& k) -> std::uint64_t { return k.rate_limit; },
+   [](Knobs& k, std::uint64_t v) { k.rate_limit = v; }},
+  {KnobId::link_rates, "link_rates_bytes_per_second", "link-rates", KnobType::rates,
+   {"link rate", kRateRange.min, kRateRange.max, true}, "bytes/s",
+   "ceiling per link like --rate-limit, one per tx target, 0 = none, e.g. 50Mbit,0", "none",
+   false, false, nullptr, nullptr, nullptr, nullptr,
+   [](const Knobs& k) { return k.link_rates; },
+   [](Knobs& k, std::vector<double> v) { k.link_rates = std::move(v); }},
 }};
 // clang-format on
 

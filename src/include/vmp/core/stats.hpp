@@ -127,6 +127,8 @@ struct Stats {
   // tx: time stdin's reader waited for the sidechain stage to take a frame (the stage is the
   // bottleneck); rx: 0.
   double sidechain_stall_seconds = 0;
+  // tx: time legs waited for --rate-limit / --link-rates tokens, summed over legs.
+  double rate_wait_seconds = 0;
   std::optional<SidechainStats> sidechain;
   std::vector<LegStats> legs;
   std::vector<LinkStats> links;

@@ -82,8 +82,10 @@ bool SinkWriter::splice_all(Pipe& pipe) {
   if (!splice_works_) return copy_out(pipe);
   StallTimer timer(stall_ns_);
   while (pipe.held > 0) {
-    const ssize_t n =
-        ::splice(pipe.read_fd(), nullptr, fd_, nullptr, pipe.held, SPLICE_F_MOVE | SPLICE_F_MORE);
+    // No SPLICE_F_MORE: on a socket (a tunnel's connection, or a stdout that is one) it is
+    // MSG_MORE, which corks the last bytes of a frame until more come or 200 ms pass; every
+    // keystroke through a tunnel took 200 ms with it.
+    const ssize_t n = ::splice(pipe.read_fd(), nullptr, fd_, nullptr, pipe.held, SPLICE_F_MOVE);
     if (n > 0) {
       pipe.held -= static_cast<std::size_t>(n);
       continue;

@@ -16,6 +16,8 @@
 #  6. charmode latency: a full-duplex pair whose far end echoes its stream back; 30 keystrokes
 #     through it (tools/keystrokes.py) come back exact, 90% of them within 50 ms (loopback: one
 #     RTT is ~0; without charmode a partly filled frame waits 5 ms on each side); both exit 0;
+#     The same keystrokes from a TCP client through a charmode terminate/initiate tunnel to an
+#     echo server (socat): 90% within 50 ms, both tunnel ends exit 0 after the connection;
 #  7. --stats-json of a duplex process holds both directions.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -137,6 +139,31 @@ expect_eq "$extra" 0 "charmode: bytes after the echoes"
 python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 50 else 1)' "$p90" ||
   fail "charmode: 90% of keystrokes took up to $p90 ms to come back (want < 50)"
 log "charmode keystrokes: $(cat "$WORK/keys.json")"
+
+# 6b. An interactive session through a charmode tunnel: keystrokes from a TCP client through
+# terminate/initiate to an echo server (socat) and back.
+free_port pa
+free_port pb
+free_port pt
+free_port pe
+show_on_fail "$WORK/tA.err" "$WORK/tB.err"
+spawn TB_PID "$BIN" rx "$pb" tx localhost "$pa" charmode initiate 127.0.0.1 "$pe" </dev/null >/dev/null 2>"$WORK/tB.err"
+spawn TA_PID "$BIN" rx "$pa" tx localhost "$pb" charmode terminate "$pt" </dev/null >/dev/null 2>"$WORK/tA.err"
+wait_listen "$pt" "$TA_PID"
+wait_listen "$pb" "$TB_PID"
+timeout 120 python3 "$TOOLS/keystrokes.py" 30 20 \
+  --echo socat "TCP-LISTEN:$pe,bind=127.0.0.1" STDIO \
+  -- socat STDIO "TCP:127.0.0.1:$pt" >"$WORK/tkeys.json" 2>"$WORK/keys.err" ||
+  fail "keystrokes through a tunnel: $(tail -n 3 "$WORK/keys.err" | tr '\n' ' ')"
+wait_exit ta_rc "$TA_PID" 30 "tunnel end (terminate)"
+wait_exit tb_rc "$TB_PID" 30 "tunnel end (initiate)"
+expect_eq "$ta_rc" 0 "charmode tunnel: terminate end exit status"
+expect_eq "$tb_rc" 0 "charmode tunnel: initiate end exit status"
+read -r p90 rc echo_rc extra < <(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["p90_ms"], j["exit"], j["echo_exit"], j["extra"])' "$WORK/tkeys.json")
+expect_eq "$rc$echo_rc$extra" 000 "charmode tunnel: client and echo server exits, bytes after the echoes"
+python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 50 else 1)' "$p90" ||
+  fail "charmode tunnel: 90% of keystrokes took up to $p90 ms to come back (want < 50)"
+log "charmode keystrokes through a tunnel: $(cat "$WORK/tkeys.json")"
 
 # 7. --stats-json of a duplex process.
 free_port p

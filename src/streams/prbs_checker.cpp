@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <system_error>
 #include <vector>
@@ -79,6 +80,12 @@ void PrbsChecker::fail(ExitCode code, const std::string& why) {
 }
 
 void PrbsChecker::run(std::uint64_t seed, int out_fd) {
+  // EPIPE, not SIGPIPE, when the other end is gone, whatever the program does with SIGPIPE (a
+  // blocked signal raised by this thread dies with it).
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
   const PrbsPattern pattern(seed);
   std::vector<std::byte> block(kBlockBytes);
   bool out_ok = true;

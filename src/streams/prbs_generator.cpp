@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <system_error>
 #include <vector>
 
@@ -35,6 +36,12 @@ PrbsGenerator::~PrbsGenerator() {
 }
 
 void PrbsGenerator::run(std::uint64_t seed) {
+  // EPIPE, not SIGPIPE, when the other end is gone, whatever the program does with SIGPIPE (a
+  // blocked signal raised by this thread dies with it).
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
   const PrbsPattern pattern(seed);
   std::vector<std::byte> block(kBlockBytes);
   std::uint64_t offset = 0;

@@ -510,18 +510,20 @@ void Receiver::on_cancel(wire::CancelReason reason) {
 }
 
 void Receiver::on_writer_error(const std::string& error) {
-  log_.error(error + "; telling the transmitter and stopping");
-  abort_transfer({wire::AbortCode::sink_failed, ExitCode::sink, error});
+  // Said once: a sink that failed because the transfer was already ending (a prbs check that
+  // stopped us, a tunnel's other direction) adds nothing.
+  if (abort_transfer({wire::AbortCode::sink_failed, ExitCode::sink, error}))
+    log_.error(error + "; telling the transmitter and stopping");
 }
 
 void Receiver::stop(wire::AbortCode reason, ExitCode exit, std::string why) {
   abort_transfer({reason, exit, std::move(why)});
 }
 
-void Receiver::abort_transfer(Abort abort) {
+bool Receiver::abort_transfer(Abort abort) {
   {
     std::lock_guard lock(mutex_);
-    if (abort_) return;
+    if (abort_) return false;
     abort_ = std::move(abort);
     ended_at_ = std::chrono::steady_clock::now();
   }
@@ -529,6 +531,7 @@ void Receiver::abort_transfer(Abort abort) {
     std::lock_guard lock(mutex_);
     for (auto& leg : legs_) leg->notify();
   });
+  return true;
 }
 
 asio::awaitable<void> Receiver::tick_loop() {

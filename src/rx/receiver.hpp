@@ -108,7 +108,7 @@ class Receiver final : public StatsSource {
   wire::StreamCount written_count() const;  // mutex_ held
   void on_writer_progress(const SinkWriter::Progress& p);
   void on_writer_error(const std::string& error);
-  void abort_transfer(Abort abort);           // any thread
+  bool abort_transfer(Abort abort);  // any thread; false when the transfer was already aborted
   void on_cancel(wire::CancelReason reason);  // the transmitter gave up: so do we
   wire::Control current_ack() const;
   bool finish(ExitCode code, std::string message);  // any thread; true for the first call

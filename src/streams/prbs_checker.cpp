@@ -69,6 +69,9 @@ std::string PrbsChecker::message() const {
 }
 
 void PrbsChecker::fail(ExitCode code, const std::string& why) {
+  // The receiver hears it first: its writer, woken below, must find the transfer ending with
+  // our code, not report a sink failure of its own.
+  on_failure_(code, why);
   {
     std::lock_guard lock(mutex_);
     if (failure_ != ExitCode::ok) return;
@@ -76,7 +79,6 @@ void PrbsChecker::fail(ExitCode code, const std::string& why) {
     message_ = why;
   }
   progress_.notify_all();
-  on_failure_(code, why);
 }
 
 void PrbsChecker::run(std::uint64_t seed, int out_fd) {

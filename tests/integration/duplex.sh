@@ -151,7 +151,7 @@ spawn TB_PID "$BIN" rx "$pb" tx localhost "$pa" charmode initiate 127.0.0.1 "$pe
 spawn TA_PID "$BIN" rx "$pa" tx localhost "$pb" charmode terminate "$pt" </dev/null >/dev/null 2>"$WORK/tA.err"
 wait_listen "$pt" "$TA_PID"
 wait_listen "$pb" "$TB_PID"
-timeout 120 python3 "$TOOLS/keystrokes.py" 30 20 \
+timeout 120 python3 "$TOOLS/keystrokes.py" 30 20 --listening "$pe" \
   --echo socat "TCP-LISTEN:$pe,bind=127.0.0.1" STDIO \
   -- socat STDIO "TCP:127.0.0.1:$pt" >"$WORK/tkeys.json" 2>"$WORK/keys.err" ||
   fail "keystrokes through a tunnel: $(tail -n 3 "$WORK/keys.err" | tr '\n' ' ')"

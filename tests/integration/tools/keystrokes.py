@@ -8,6 +8,8 @@ bytes, each after the previous one came back (then GAP_MS of quiet), timing ever
 trip; then closes CMD's stdin, reads to its end of file and waits for both. Prints one JSON
 line: count, median_ms, p90_ms, max_ms, exit and echo_exit (the statuses), extra (bytes
 after the echoes; want 0). Exits 1 when an echo does not come back within 10 s or is wrong.
+With --listening PORT (before --echo), CMD starts only once something listens on TCP PORT
+(an echo server that ECHO_CMD starts, which CMD reaches through a tunnel).
 """
 import json
 import os
@@ -37,6 +39,16 @@ def main() -> int:
     echoer = subprocess.Popen(echo_cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
     echo_thread = threading.Thread(target=echo, args=(echoer,), daemon=True)
     echo_thread.start()
+    if "--listening" in sys.argv:
+        port = sys.argv[sys.argv.index("--listening") + 1]
+        deadline = time.monotonic() + 10
+        while not subprocess.run(["ss", "-Htln", f"sport = :{port}"], capture_output=True,
+                                 text=True).stdout.strip():
+            if time.monotonic() > deadline:
+                print(f"keystrokes.py: nothing listens on port {port}", file=sys.stderr)
+                echoer.kill()
+                return 1
+            time.sleep(0.02)
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
     out = proc.stdout.fileno()
     times = []

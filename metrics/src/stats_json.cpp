@@ -51,6 +51,8 @@ json leg_json(const LegStats& l, Role role) {
   if (role == Role::tx) {
     j["resent_frames"] = l.resent_frames;
     j["tcp_acked_bytes"] = l.tcp_acked_bytes;
+    j["goodput_bytes_per_second"] = l.goodput_bytes_per_second;
+    j["idle_seconds"] = l.idle_seconds;
   }
   j["tcp"] = tcp_json(l.tcp);
   return j;
@@ -129,6 +131,7 @@ json document(const Stats& s) {
                         {"sidechain", s.sidechain_stall_seconds},
                         {"network", s.network_stall_seconds},
                         {"sink", s.sink_stall_seconds}};
+  if (s.role == Role::tx) j["stall_seconds"]["reorder"] = s.reorder_stall_seconds;
   j["window"] = {{"used_bytes", s.window_bytes_used}, {"limit_bytes", s.window_bytes_limit}};
   j["reorder_bytes"] = s.reorder_bytes;
   j["sidechain"] = sidechain_json(s);

@@ -15,8 +15,10 @@ bool SendQueue::wait_for_room(std::uint64_t bytes) {
   if (!fits()) {
     const auto start = std::chrono::steady_clock::now();
     reader_waiting_ = true;
+    note_starved_locked();
     room_.wait(lock, fits);
     reader_waiting_ = false;
+    note_starved_locked();
     stalled_ += std::chrono::steady_clock::now() - start;
   }
   return !closed_;
@@ -31,6 +33,7 @@ void SendQueue::push(OutFramePtr frame, bool reserved) {
   std::lock_guard lock(mutex_);
   const auto seq = frame->header.seq;
   held_bytes_ += frame->header.length;
+  if (frame->header.has(wire::FrameFlag::last)) source_ended_ = true;
   if (reserved) reserved_bytes_ -= std::min<std::uint64_t>(reserved_bytes_, frame->header.length);
   if (entries_.empty()) base_seq_ = seq;
   Entry e;
@@ -101,14 +104,122 @@ std::optional<SendQueue::Taken> SendQueue::take(std::uint32_t leg, std::uint32_t
     }
   }
   if (!e && may_take_locked(preference)) {
-    if (Entry* p = first_pending_for_locked(leg)) e = &take_pending_locked(*p);
+    if (Entry* p = pick_for_locked(leg)) {
+      e = &take_pending_locked(*p);
+      note_busy_locked(leg, *e);  // (a frame handed off was counted then)
+    }
   }
+  note_starved_locked();
   if (!e) return std::nullopt;
   e->state = FrameState::on_leg;
   e->leg = leg;
   e->since = std::chrono::steady_clock::now();
+  const auto speed = speeds_.find(leg);
+  e->expected_seconds =
+      speed == speeds_.end() ? 0 : speed->second.seconds_for(e->frame->header.length);
   const bool resend = e->sends++ > 0;
   return Taken{e->frame, resend};
+}
+
+void SendQueue::set_leg_speed(std::uint32_t leg, std::optional<LegSpeed> speed) {
+  std::lock_guard lock(mutex_);
+  if (speed) {
+    speeds_[leg] = *speed;
+  } else {
+    speeds_.erase(leg);
+  }
+  hand_out_locked();
+}
+
+std::optional<double> SendQueue::slowest_bytes_per_second() const {
+  std::lock_guard lock(mutex_);
+  std::optional<double> slowest;
+  for (const auto& [leg, preference] : live_legs_) {
+    if (auto s = speeds_.find(leg); s != speeds_.end()) {
+      slowest = std::min(slowest.value_or(s->second.bytes_per_second), s->second.bytes_per_second);
+    }
+  }
+  return slowest;
+}
+
+void SendQueue::note_busy_locked(std::uint32_t leg, const Entry& e) {
+  const auto speed = speeds_.find(leg);
+  if (speed == speeds_.end()) return;
+  const auto now = std::chrono::steady_clock::now();
+  auto& until = busy_until_[leg];
+  until =
+      std::max(until, now) +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(e.frame->header.length / speed->second.bytes_per_second));
+}
+
+std::optional<double> SendQueue::completion_locked(
+    std::uint32_t other, std::uint64_t bytes, std::chrono::steady_clock::time_point now) const {
+  const auto speed = speeds_.find(other);
+  if (speed == speeds_.end()) return std::nullopt;
+  double free_in = 0;
+  const bool waiting = std::any_of(waiters_.begin(), waiters_.end(),
+                                   [other](const Waiter& w) { return w.leg == other; });
+  if (auto until = busy_until_.find(other); !waiting && until != busy_until_.end()) {
+    free_in = std::chrono::duration<double>(until->second - now).count();
+    // Overdue by more than a few of its round trips: it is not keeping its pace.
+    if (free_in < -std::max(0.2, 8 * speed->second.one_way_seconds)) return std::nullopt;
+  }
+  return std::max(0.0, free_in) + speed->second.seconds_for(bytes);
+}
+
+SendQueue::Entry* SendQueue::pick_for_locked(std::uint32_t leg) {
+  Entry* first = first_pending_for_locked(leg);
+  if (!first || first->sends > 0) return first;
+  const auto mine = speeds_.find(leg);
+  if (mine == speeds_.end()) return first;
+  const auto now = std::chrono::steady_clock::now();
+  const auto bytes = first->frame->header.length;
+  const double my_time = mine->second.seconds_for(bytes);
+  double best_other = my_time;
+  double others_rate = 0;  // bytes/s the other legs deliver meanwhile
+  for (const auto& [other, preference] : live_legs_) {
+    if (other == leg || !may_take_locked(preference)) continue;
+    const auto t = completion_locked(other, bytes, now);
+    if (!t) continue;
+    best_other = std::min(best_other, *t);
+    others_rate += speeds_.at(other).bytes_per_second;
+  }
+  // Speeds are estimates: a leg that is only a little slower takes the lowest frame as well
+  // (skipping ahead on noise would only make the receiver hold frames and write in bursts).
+  if (my_time <= kSlower * best_other) return first;
+  const double ahead = (my_time - best_other) * others_rate;
+  double skipped = 0;
+  for (const auto seq : pending_) {
+    Entry* e = entry(seq);
+    if (e->avoid_leg == leg) continue;
+    if (skipped >= ahead) return e;
+    skipped += e->frame->header.length;
+  }
+  return nullptr;
+}
+
+void SendQueue::note_starved_locked() {
+  const bool starved = (reader_waiting_ || source_ended_) && pending_.empty() && !waiters_.empty();
+  const auto now = std::chrono::steady_clock::now();
+  if (starved && !starved_since_) {
+    starved_since_ = now;
+  } else if (!starved && starved_since_) {
+    starved_ += now - *starved_since_;
+    starved_since_.reset();
+  }
+}
+
+bool SendQueue::starved() const {
+  std::lock_guard lock(mutex_);
+  return starved_since_.has_value();
+}
+
+double SendQueue::reorder_stall_seconds() const {
+  std::lock_guard lock(mutex_);
+  auto total = starved_;
+  if (starved_since_) total += std::chrono::steady_clock::now() - *starved_since_;
+  return std::chrono::duration<double>(total).count();
 }
 
 void SendQueue::wait_for_work(std::uint32_t leg, std::uint32_t preference, Wakeup* wakeup) {
@@ -123,6 +234,7 @@ void SendQueue::wait_for_work(std::uint32_t leg, std::uint32_t preference, Wakeu
 void SendQueue::cancel_wait(std::uint32_t leg) {
   std::lock_guard lock(mutex_);
   std::erase_if(waiters_, [leg](const Waiter& w) { return w.leg == leg; });
+  note_starved_locked();
 }
 
 void SendQueue::stop_taking(std::uint32_t leg) {
@@ -138,8 +250,8 @@ void SendQueue::hand_out_locked() {
   auto w = waiters_.begin();
   while (w != waiters_.end() && !pending_.empty()) {
     if (!may_take_locked(w->preference)) break;  // the preferred legs will take it
-    Entry* p = first_pending_for_locked(w->leg);
-    if (!p) {  // only a frame hedged away from this leg is pending
+    Entry* p = pick_for_locked(w->leg);
+    if (!p) {  // only a frame hedged away from it, or none it would deliver in time
       ++w;
       continue;
     }
@@ -148,13 +260,17 @@ void SendQueue::hand_out_locked() {
     e.leg = w->leg;
     e.since = std::chrono::steady_clock::now();
     handoff_[w->leg] = e.frame->header.seq;
+    note_busy_locked(w->leg, e);
     w->wakeup->notify();
     w = waiters_.erase(w);
   }
+  note_starved_locked();
 }
 
 void SendQueue::forget_leg_locked(std::uint32_t leg) {
   handoff_.erase(leg);
+  speeds_.erase(leg);
+  busy_until_.erase(leg);
   live_legs_.erase(leg);
   std::erase_if(waiters_, [leg](const Waiter& w) { return w.leg == leg; });
 }
@@ -227,6 +343,7 @@ void SendQueue::on_ack(std::uint64_t next_seq) {
     base_since_ = std::chrono::steady_clock::now();
     room_.notify_all();
   }
+  note_starved_locked();
 }
 
 void SendQueue::held_back(std::uint32_t leg, std::uint64_t seq,
@@ -261,7 +378,9 @@ std::vector<SendQueue::Held> SendQueue::front_held(std::size_t frames) const {
   const auto now = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < entries_.size() && i < frames; ++i) {
     const Entry& e = entries_[i];
-    if (e.state == FrameState::on_leg) held.push_back({base_seq_ + i, e.leg, now - e.since});
+    if (e.state == FrameState::on_leg) {
+      held.push_back({base_seq_ + i, e.leg, now - e.since, e.expected_seconds});
+    }
   }
   return held;
 }

@@ -15,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "tx/leg_speed.hpp"
 #include "tx/out_frame.hpp"
 
 namespace vmp {
@@ -42,9 +43,15 @@ class SendQueue {
     OutFramePtr frame;
     bool resend;
   };
-  // The frame handed to this leg, else the lowest pending one; nullopt when there is none, or
-  // when the leg is on a less preferred link and the pending work is not spill-over yet.
+  // The frame handed to this leg, else the pending frame it will deliver in time (see
+  // pick_for_locked); nullopt when there is none, or when the leg is on a less preferred link
+  // and the pending work is not spill-over yet.
   std::optional<Taken> take(std::uint32_t leg, std::uint32_t preference);
+  // What the leg's meter says about its speed now (nullopt: not known yet). Called every tick;
+  // it also gives waiting legs another look at the pending frames.
+  void set_leg_speed(std::uint32_t leg, std::optional<LegSpeed> speed);
+  // The slowest known speed among the live legs (nullopt: none known).
+  std::optional<double> slowest_bytes_per_second() const;
   // Registers the leg as idle. Legs with a lower `preference` (link index) get work first:
   // this is how the first `tx` target is filled before later ones take the spill-over.
   // Spill-over is work the preferred link's legs cannot take in time: a backlog of at least
@@ -52,6 +59,9 @@ class SendQueue {
   // while those legs are busy for a moment waits for them instead of going the slow way.
   void wait_for_work(std::uint32_t leg, std::uint32_t preference, Wakeup* wakeup);
   static constexpr std::chrono::milliseconds kSpillAfter{250};
+  // A leg skips ahead (see pick_for_locked) only when another leg would deliver the lowest
+  // pending frame in less than 1/kSlower of its own time.
+  static constexpr double kSlower = 1.5;
   void cancel_wait(std::uint32_t leg);
   // The leg takes no more work (it drains before closing): it stops waiting, no longer counts
   // as a live leg of its link, and a frame handed to it while it slept, which it will never
@@ -95,10 +105,20 @@ class SendQueue {
   // The reader waits for window room: the stream now goes only as fast as its oldest
   // unconfirmed frames reach the receiver.
   bool window_full() const;
+  // Head-of-line: the reader waits for room (or stdin has ended), nothing is left to hand out,
+  // and a leg is idle. The window is spent on frames the receiver holds until earlier ones
+  // arrive; the stream now goes only as fast as the frames at its front. The only time a
+  // copy can help.
+  bool starved() const;
+  // Total time the queue was starved (Stats::reorder_stall_seconds).
+  double reorder_stall_seconds() const;
   struct Held {
     std::uint64_t seq;
     std::uint32_t leg;
     std::chrono::steady_clock::duration out_for;
+    // How long its leg should need for it, from the leg's speed when it took the frame (0:
+    // the speed was not known).
+    double expected_seconds;
   };
   // Unconfirmed frames a leg is carrying, lowest seq first, among the first `frames` of the
   // window.
@@ -129,6 +149,7 @@ class SendQueue {
     std::uint32_t sends = 0;
     std::chrono::steady_clock::time_point since;  // when it entered `state`
     std::optional<std::uint32_t> avoid_leg;       // hedged away from this leg
+    double expected_seconds = 0;                  // on_leg: see Held
   };
   static bool held_by(const Entry& e, std::uint32_t leg) {
     return (e.state == FrameState::handed_off || e.state == FrameState::on_leg) && e.leg == leg;
@@ -147,7 +168,22 @@ class SendQueue {
   void forget_leg_locked(std::uint32_t leg);  // it takes no more work
   // The lowest pending frame this leg may send (not one hedged away from it).
   Entry* first_pending_for_locked(std::uint32_t leg);
-  Entry& take_pending_locked(Entry& e);  // e is pending: no longer
+  // The pending frame for this leg, earliest completion first (as multipath schedulers do):
+  // the lowest, unless another leg that may take work would have it at the receiver sooner
+  // (counting the frame it is busy with). Then the lowest would arrive late and hold the
+  // stream behind it, so this leg takes a frame far enough ahead that the others carry the
+  // pending frames before it in the time it is behind; nullptr when the window does not
+  // reach that far (the leg waits; at the end of the stream, the faster legs take the last
+  // frames). Resends go to whoever is free: they are needed now.
+  Entry* pick_for_locked(std::uint32_t leg);
+  // When leg `other` could have `bytes` at the receiver, in seconds from `now`, after the
+  // frames it is busy with; nullopt when its speed is unknown or it is behind its own
+  // schedule (stuck in loss recovery: nothing to count on).
+  std::optional<double> completion_locked(std::uint32_t other, std::uint64_t bytes,
+                                          std::chrono::steady_clock::time_point now) const;
+  void note_starved_locked();                                // keeps reorder_stall_seconds()
+  void note_busy_locked(std::uint32_t leg, const Entry& e);  // the leg took frame e
+  Entry& take_pending_locked(Entry& e);                      // e is pending: no longer
   // May a leg on a link of this preference take pending work now?
   bool may_take_locked(std::uint32_t preference) const;
 
@@ -169,6 +205,12 @@ class SendQueue {
   std::uint64_t window_bytes_;
   bool closed_ = false;
   std::chrono::steady_clock::duration stalled_{};
+  std::map<std::uint32_t, LegSpeed> speeds_;  // legs whose speed is known
+  // When each leg will have written what it took (from its speed at the time it took it).
+  std::map<std::uint32_t, std::chrono::steady_clock::time_point> busy_until_;
+  bool source_ended_ = false;  // the frame flagged `last` was pushed
+  std::optional<std::chrono::steady_clock::time_point> starved_since_;
+  std::chrono::steady_clock::duration starved_{};
 };
 
 }  // namespace vmp

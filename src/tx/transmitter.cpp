@@ -27,6 +27,10 @@ namespace {
 using namespace std::chrono_literals;
 constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kTick = 200ms;
+// Frames are sized so that the slowest leg carries one in about this long, never below
+// kMinSizedFrame (the per-frame cost stays small: at 64 KiB, 1 Gbit/s is ~2000 frames/s).
+constexpr double kFrameTime = 0.25;  // seconds
+constexpr std::uint64_t kMinSizedFrame = 64 * KiB;
 
 std::uint64_t random_session_id() {
   std::random_device rd;
@@ -94,8 +98,15 @@ ExitCode Transmitter::run(int in_fd) {
   ropts.frame_bytes = [this] {
     std::lock_guard lock(mutex_);
     // Two frames fit in the window the receiver allows, or the reader would wait forever.
-    const auto fit =
-        std::max<std::uint64_t>(kFrameRange.min, effective_window(knobs_.window_bytes) / 2);
+    auto fit = std::max<std::uint64_t>(kFrameRange.min, effective_window(knobs_.window_bytes) / 2);
+    // A frame takes its leg at most about kFrameTime: a frame is the unit the receiver waits
+    // for, so a 1 MiB frame on a leg that carries 6 Mbit/s (16 legs sharing a lossy
+    // 100 Mbit/s path) would hold the stream 1.4 s, and the last frames of a stream would
+    // trail it by that much (issue 12). The knob is the ceiling (fast legs: fewer frames).
+    if (const auto slowest = queue_.slowest_bytes_per_second()) {
+      fit = std::min(fit, std::max<std::uint64_t>(
+                              kMinSizedFrame, static_cast<std::uint64_t>(*slowest * kFrameTime)));
+    }
     return static_cast<std::uint32_t>(std::min<std::uint64_t>(knobs_.frame_bytes, fit));
   };
   ropts.stage = stage_.get();
@@ -463,7 +474,10 @@ asio::awaitable<void> Transmitter::tick_loop() {
         any_up = any_up || state == LegState::up || state == LegState::draining;
       }
       // Every tick: the tuner's meter reads the acked-byte counts at this resolution.
-      for (auto& leg : legs_) leg->sample_tcp();
+      for (auto& leg : legs_) {
+        leg->sample_tcp();
+        queue_.set_leg_speed(leg->slot(), leg->speed());
+      }
     }
     for (auto link : probes) asio::co_spawn(io_, probe(link), on_throw("a link probe"));
     hedge_stuck_frames();
@@ -514,20 +528,21 @@ asio::awaitable<void> Transmitter::probe(std::size_t link) {
 }
 
 void Transmitter::hedge_stuck_frames() {
-  // Frames are dealt to legs in stream order, and the receiver writes in stream order: a frame
-  // held up on one leg (deep in a slow path's queue, or behind a loss its TCP recovers from
-  // slowly) holds up everything behind it, and once the window is full, the reader too. Then,
-  // as multipath TCP's opportunistic retransmission does, the frames at the front of the
-  // window that the receiver's TCP has not acknowledged yet go out again on other legs. Only
-  // then: with room in the window a late frame costs nothing, while with the window full
-  // there is nothing new to send and idle legs carry the copies for free. Not before a few of
-  // its leg's round trips (a frame merely on its way is not sent twice), and a few frames per
-  // tick, the oldest first, so a genome with dozens of slow legs does not turn into a storm of
-  // copies. The tuner does not count the copies as goodput (Stats::resent_bytes).
-  constexpr auto kMinAge = 500ms;
+  // The receiver writes in stream order, so a frame held up on its leg (behind a loss its TCP
+  // recovers from slowly, an RTO, a path that went dark) holds up everything behind it. Once
+  // the window is spent on frames waiting for it, the queue starves: a leg is idle, nothing is
+  // left to hand it, and the reader waits for room. Then, as multipath TCP's opportunistic
+  // retransmission does, a frame at the front of the window that is late against its own leg
+  // and that the receiver's TCP has not acknowledged goes out again on another leg. Both
+  // conditions matter: while legs have work a copy only takes the place of new data on the
+  // path, and a frame on a slow leg is not late (the send queue gave it a frame far enough
+  // ahead for that), so a copy would spend the path for nothing (issue 12: with the old rule,
+  // "older than 500 ms with the window full", 16 legs on one lossy path sent a third of the
+  // stream twice). A few frames per tick, oldest first. The tuner does not count the copies
+  // as goodput (Stats::resent_bytes).
   constexpr std::size_t kFramesLooked = 16;  // at the front of the window
   constexpr int kPerTick = 4;
-  if (!queue_.window_full()) return;
+  if (!queue_.starved()) return;
   const auto held = queue_.front_held(kFramesLooked);
   std::lock_guard lock(mutex_);
   const auto up = std::count_if(legs_.begin(), legs_.end(),
@@ -539,15 +554,16 @@ void Transmitter::hedge_stuck_frames() {
     if (h.leg >= legs_.size()) continue;
     const TxLeg& leg = *legs_[h.leg];
     if (!leg.in_flight(h.seq)) continue;  // at the receiver already, waiting for others
-    const std::chrono::duration<double> rtt(leg.stats().tcp.rtt_seconds);
-    if (h.out_for < std::max<std::chrono::duration<double>>(kMinAge, 4 * rtt)) continue;
+    const std::chrono::duration<double> out_for = h.out_for;
+    if (out_for < late_after(h.expected_seconds, leg.stats().tcp.rtt_seconds)) continue;
     if (!queue_.hedge(h.seq, h.leg)) continue;
     ++hedged;
     log_.info(2, "frame " + std::to_string(h.seq) + " held up " +
                      std::to_string(
                          std::chrono::duration_cast<std::chrono::milliseconds>(h.out_for).count()) +
-                     " ms on leg " + std::to_string(h.leg) +
-                     " with the window full: sent again on another leg");
+                     " ms on leg " + std::to_string(h.leg) + " (expected " +
+                     std::to_string(static_cast<int>(h.expected_seconds * 1000)) +
+                     " ms) with the stream waiting for it: sent again on another leg");
   }
 }
 
@@ -597,6 +613,7 @@ Stats Transmitter::snapshot() const {
   s.window_bytes_used = queue_.held_bytes();
   s.window_bytes_limit = queue_.window_bytes();
   s.network_stall_seconds = queue_.stall_seconds();
+  s.reorder_stall_seconds = queue_.reorder_stall_seconds();
   s.rate_wait_seconds = limiter_.wait_seconds();
   if (stage_) {
     // Before mutex_: the stage's lock is never taken inside ours (see TxStage::submit).

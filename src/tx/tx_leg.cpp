@@ -47,8 +47,12 @@ void TxLeg::sample_tcp() {
   if (!conn_ || !conn_->socket.is_open()) return;
   auto sample = sample_tcp_info(conn_->socket.native_handle());
   if (sample.valid) conn_->delivery.acked(sample.bytes_acked);
+  conn_->speed.sample(std::chrono::steady_clock::now(), sample,
+                      conn_->writing || conn_->delivery.frames_in_flight() > 0);
   std::lock_guard lock(mutex_);
   if (sample.valid) stats_.tcp_acked_bytes = acked_before_ + sample.bytes_acked;
+  const auto speed = conn_->speed.speed();
+  stats_.goodput_bytes_per_second = speed ? speed->bytes_per_second : 0;
   stats_.tcp = std::move(sample);
 }
 
@@ -155,7 +159,7 @@ asio::awaitable<bool> TxLeg::connect(std::size_t link) {
     co_return false;
   }
   if (!host_.same_receiver(result.reply.receiver_id, link)) co_return false;
-  conn_.emplace(Connection{std::move(*result.socket), link, {}, std::move(result.auth)});
+  conn_.emplace(Connection{std::move(*result.socket), link, {}, {}, false, std::move(result.auth)});
   conn_->delivery.reset(wire::Hello::kSize);
   apply_live_tuning(host_.socket_tuning());  // now that the path's RTT is known (default cc)
   host_.set_receiver_window(result.reply.window_bytes);
@@ -201,14 +205,20 @@ asio::awaitable<void> TxLeg::send_loop() {
     const auto preference = static_cast<std::uint32_t>(conn_->link);
     auto taken = host_.queue().take(slot_, preference);
     if (!taken) {
+      const auto idle_from = std::chrono::steady_clock::now();
       host_.queue().wait_for_work(slot_, preference, &wakeup_);
       co_await wakeup_.wait(1s);
       host_.queue().cancel_wait(slot_);
+      std::lock_guard lock(mutex_);
+      stats_.idle_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - idle_from).count();
       continue;
     }
     const auto& frame = *taken->frame;
     auto pacer = host_.pacer(conn_->link);
+    conn_->writing = true;
     co_await send_frame(conn_->socket, frame, pacer);
+    conn_->writing = false;
     if (pacer.waited() > decltype(pacer.waited())::zero())
       host_.queue().held_back(slot_, frame.header.seq, pacer.waited());
     // Legs and links count what the network carried: compressed bytes, when compressed.

@@ -18,6 +18,7 @@
 
 #include "stats.hpp"
 #include "tx/delivery_tracker.hpp"
+#include "tx/leg_speed.hpp"
 #include "tx/tx_leg_host.hpp"
 #include "util/socket_tuning.hpp"
 #include "util/wakeup.hpp"
@@ -42,6 +43,9 @@ class TxLeg {
   std::uint32_t slot() const { return slot_; }
 
   void sample_tcp();
+  // The current connection's speed, as of the last sample_tcp() (nullopt: no connection, or
+  // not known yet).
+  std::optional<LegSpeed> speed() const { return conn_ ? conn_->speed.speed() : std::nullopt; }
   void apply_live_tuning(const SocketTuning& tuning);
   void kill();  // abortive close (chaos); the run loop notices and reconnects
   // The transfer failed here: after the frame in progress, tell the receiver (cancel frame).
@@ -59,6 +63,8 @@ class TxLeg {
     asio::ip::tcp::socket socket;
     std::size_t link;
     DeliveryTracker delivery{};
+    LegSpeedMeter speed{};
+    bool writing = false;  // in send_frame: the leg has work even if nothing is in flight
     std::optional<crypto::LegAuth> auth;  // keyed: tags our cancel/end, checks acks
     bool half_closed = false;             // its drain sent our FIN
     bool peer_finished = false;           // ...and the receiver closed its side after it

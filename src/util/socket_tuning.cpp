@@ -33,22 +33,31 @@ constexpr int kNotSentLowat = 256 * 1024;
 // Below this smoothed RTT a path is a LAN or loopback.
 constexpr unsigned kLanRttMicros = 1000;
 
-// The algorithm an empty congestion knob stands for on this socket: the system default, except
-// that bbr on a sub-millisecond path (loopback, LAN) becomes cubic. There bbr's pacing buys
-// nothing (no deep queue to keep empty) and its per-packet timers cost about a third of
-// loopback throughput (tests/bench/loopback_bench.sh). Before connect the RTT is unknown (0)
-// and the default stands; TxLeg re-applies the knobs once the leg is up.
+// The algorithm an empty congestion knob stands for on this socket, from its path's RTT:
+// - a WAN path (RTT >= 1 ms): bbr where the kernel offers it, else the system default. Loss-
+//   based algorithms (cubic, reno) read every lost packet as congestion: on a long path with
+//   random loss (1% at 40 ms RTT) each connection stays at a few Mbit/s (Mathis), and even 16
+//   legs reach a fraction of the path, where bbr legs fill it (issue 12; tests/bench/
+//   lossy_bench.sh). The price: bbr (v1) takes more than its share from cubic flows on a
+//   shared bottleneck; --congestion cubic is the polite choice.
+// - a LAN or loopback (sub-millisecond): the system default, but cubic rather than bbr. There
+//   bbr's pacing buys nothing (no deep queue to keep empty) and its per-packet timers cost
+//   about a third of loopback throughput (tests/bench/loopback_bench.sh).
+// Before connect the RTT is unknown (0) and the system default stands; TxLeg re-applies the
+// knobs once the leg is up.
 std::string default_congestion(int fd) {
-  std::string cc = system_congestion_control();
-  if (cc != "bbr") return cc;
+  const std::string system = system_congestion_control();
   tcp_info info{};
   socklen_t len = sizeof info;
-  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return cc;
-  if (info.tcpi_rtt == 0 || info.tcpi_rtt >= kLanRttMicros) return cc;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 || info.tcpi_rtt == 0) {
+    return system;
+  }
   const auto offered = available_congestion_controls();
-  const bool has_cubic = std::find(offered.begin(), offered.end(), "cubic") != offered.end();
-  if (has_cubic) cc.assign("cubic");
-  return cc;
+  auto offers = [&offered](std::string_view name) {
+    return std::find(offered.begin(), offered.end(), name) != offered.end();
+  };
+  if (info.tcpi_rtt >= kLanRttMicros) return offers("bbr") ? "bbr" : system;
+  return system == "bbr" && offers("cubic") ? "cubic" : system;
 }
 
 }  // namespace

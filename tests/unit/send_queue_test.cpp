@@ -277,5 +277,103 @@ TEST_F(FirstLinkBusy, WhenThePreferredLegsAreGoneTheNextLinkIsPreferred) {
   EXPECT_EQ(q.take(5, 2)->frame->header.seq, 0u);
 }
 
+// Two legs on one link: leg 0 carries 1000 B/s, leg 1 only 120 B/s (both one-way 0).
+class UnequalLegs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (std::uint64_t s = 0; s < 12; ++s) q.push(frame(pool, s, 100));
+    q.set_leg_speed(0, LegSpeed{1000, 0});
+    q.set_leg_speed(1, LegSpeed{120, 0});
+  }
+  BufferPool pool{0};
+  SendQueue q{100000};
+};
+
+TEST_F(UnequalLegs, TheSlowLegTakesAFrameFarEnoughAhead) {
+  ASSERT_EQ(q.take(0, 0)->frame->header.seq, 0u);  // the fast leg: the lowest
+  // The slow leg needs 0.83 s for a frame; the fast one, busy for 0.1 s, has frame 1 there at
+  // 0.2 s. 0.63 s behind at 1000 B/s: 633 bytes of pending frames go to the fast leg first.
+  auto slow = q.take(1, 0);
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->frame->header.seq, 8u);  // frames 1-7 skipped
+  EXPECT_EQ(q.take(0, 0)->frame->header.seq, 1u);
+}
+
+TEST(SendQueue, ASlowLegWaitsWhenTheWindowDoesNotReachFarEnough) {
+  BufferPool pool(0);
+  SendQueue q(100000);
+  for (std::uint64_t s = 0; s < 8; ++s) q.push(frame(pool, s, 100));
+  q.set_leg_speed(0, LegSpeed{1000, 0});
+  q.set_leg_speed(1, LegSpeed{90, 0});
+  ASSERT_EQ(q.take(0, 0)->frame->header.seq, 0u);
+  EXPECT_FALSE(q.take(1, 0));  // 700 pending bytes < the 911 it would need to skip
+  EXPECT_EQ(q.take(0, 0)->frame->header.seq, 1u);
+}
+
+TEST_F(UnequalLegs, SpeedsWithinTheMarginTakeTheLowest) {
+  q.set_leg_speed(1, LegSpeed{1000 / SendQueue::kSlower * 1.05, 0});
+  ASSERT_EQ(q.take(1, 0)->frame->header.seq, 0u);
+  ASSERT_EQ(q.take(0, 0)->frame->header.seq, 1u);
+}
+
+TEST_F(UnequalLegs, ResendsGoToWhoeverIsFree) {
+  ASSERT_EQ(q.take(0, 0)->frame->header.seq, 0u);
+  ASSERT_EQ(q.requeue(0), 1u);
+  auto again = q.take(1, 0);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->frame->header.seq, 0u);
+  EXPECT_TRUE(again->resend);
+}
+
+TEST_F(UnequalLegs, ALegOfUnknownSpeedTakesTheLowest) {
+  ASSERT_EQ(q.take(7, 0)->frame->header.seq, 0u);
+}
+
+TEST_F(UnequalLegs, WhatTheLegShouldNeedTravelsWithTheFrame) {
+  ASSERT_TRUE(q.take(0, 0));
+  const auto held = q.front_held(8);
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_DOUBLE_EQ(held[0].expected_seconds, 0.1);
+  EXPECT_EQ(q.slowest_bytes_per_second(), 1000.0);  // leg 1 never asked for work: not live
+  ASSERT_TRUE(q.take(1, 0));
+  EXPECT_EQ(q.slowest_bytes_per_second(), 120.0);
+}
+
+TEST(SendQueue, StarvedWhenTheReaderWaitsAndAnIdleLegHasNothingToTake) {
+  BufferPool pool(0);
+  SendQueue q(150);
+  asio::io_context io;
+  Wakeup wakeup(io.get_executor());
+  q.push(frame(pool, 0, 100));
+  ASSERT_TRUE(q.take(1, 0));
+  q.wait_for_work(2, 0, &wakeup);
+  EXPECT_FALSE(q.starved());  // the reader does not wait: there is room for more
+  std::thread reader([&] { q.wait_for_room(100); });
+  while (!q.starved()) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  q.on_ack(1);
+  reader.join();
+  EXPECT_FALSE(q.starved());
+  EXPECT_GE(q.reorder_stall_seconds(), 0.02);
+}
+
+TEST(SendQueue, StarvedAtTheEndOfTheStreamWhileTheLastFramesAreOut) {
+  BufferPool pool(0);
+  SendQueue q(1000);
+  asio::io_context io;
+  Wakeup wakeup(io.get_executor());
+  auto last = std::make_shared<OutFrame>();
+  last->header.length = 100;
+  last->header.flags |= static_cast<std::uint8_t>(wire::FrameFlag::last);
+  last->payload = pool.get(100);
+  q.push(last);
+  ASSERT_TRUE(q.take(1, 0));
+  q.wait_for_work(2, 0, &wakeup);
+  EXPECT_TRUE(q.starved());
+  q.on_ack(1);
+  q.cancel_wait(2);
+  EXPECT_FALSE(q.starved());
+}
+
 }  // namespace
 }  // namespace vmp

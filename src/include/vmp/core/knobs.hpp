@@ -36,7 +36,9 @@ struct Knobs {
   // SO_SNDBUF / SO_RCVBUF for each leg socket; 0 leaves the kernel's autotuning alone.
   std::uint32_t sndbuf_bytes = 0;
   std::uint32_t rcvbuf_bytes = 0;
-  // TCP congestion control set on every leg with TCP_CONGESTION; empty = system default.
+  // TCP congestion control set on every leg with TCP_CONGESTION; empty = automatic: bbr on a
+  // WAN path (RTT >= 1 ms) where the kernel offers it, else the system default (cubic rather
+  // than bbr on a LAN or loopback); see default_congestion() in util/socket_tuning.cpp.
   std::string congestion;
   // Relative share of legs per link (index = position of the `tx` target). Empty means
   // equal weights. A weight of 0 keeps the link idle unless every weighted link is down.
@@ -156,7 +158,8 @@ inline constexpr std::array<KnobSpec, static_cast<std::size_t>(KnobId::count_)> 
    [](const Knobs& k) -> std::uint64_t { return k.rcvbuf_bytes; },
    [](Knobs& k, std::uint64_t v) { k.rcvbuf_bytes = static_cast<std::uint32_t>(v); }},
   {KnobId::congestion, "congestion", "congestion", KnobType::name, {"congestion", 0, 0, false}, "",
-   "TCP congestion control per leg (e.g. cubic, bbr)", "system", true, false, nullptr, nullptr,
+   "TCP congestion control per leg (e.g. cubic, bbr)", "auto: bbr on WAN paths", true, false,
+   nullptr, nullptr,
    [](const Knobs& k) { return k.congestion; },
    [](Knobs& k, std::string v) { k.congestion = std::move(v); }},
   {KnobId::link_weights, "link_weights", "link-weights", KnobType::weights,

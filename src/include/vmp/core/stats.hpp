@@ -48,6 +48,12 @@ struct LegStats {
   // tx: bytes the peer's TCP acknowledged on this slot, over all its connections (sampled
   // every 200 ms). Unlike receiver confirmations it does not lag by the window.
   std::uint64_t tcp_acked_bytes = 0;
+  // tx: what this leg delivers while it has work (acknowledged bytes per second over busy
+  // intervals, smoothed; 0 = not known yet). Next to tcp.delivery_rate_bytes_per_second it
+  // shows whether the leg is as fast as its TCP connection allows.
+  double goodput_bytes_per_second = 0;
+  // tx: time this leg waited for a frame to send, summed over its connections.
+  double idle_seconds = 0;
   TcpInfoSample tcp;
 };
 
@@ -124,6 +130,10 @@ struct Stats {
   double source_stall_seconds = 0;
   double network_stall_seconds = 0;
   double sink_stall_seconds = 0;
+  // tx: the part of network_stall_seconds in which a leg was idle with nothing to hand it:
+  // the window was spent on frames the receiver holds until earlier ones, still on slow or
+  // lossy legs, arrive (head-of-line blocking). Network stalls outside it are the path's rate.
+  double reorder_stall_seconds = 0;
   // tx: time stdin's reader waited for the sidechain stage to take a frame (the stage is the
   // bottleneck); rx: 0.
   double sidechain_stall_seconds = 0;

@@ -1,0 +1,40 @@
+#include "tx/leg_speed.hpp"
+
+#include <algorithm>
+
+namespace vmp {
+
+void LegSpeedMeter::sample(std::chrono::steady_clock::time_point now, const TcpInfoSample& tcp,
+                           bool busy) {
+  if (!tcp.valid) return;
+  if (tcp.rtt_seconds > 0) one_way_ = tcp.rtt_seconds / 2;
+  // Busy at both ends of the interval: the leg had something to send all along (close
+  // enough: frames follow each other without a gap while there is work).
+  if (last_ && last_busy_ && busy && tcp.bytes_acked >= last_acked_) {
+    const double dt = std::chrono::duration<double>(now - *last_).count();
+    if (dt > 0) {
+      const double r = static_cast<double>(tcp.bytes_acked - last_acked_) / dt;
+      rate_ = measured_ ? rate_ + kGain * (r - rate_) : r;
+      measured_ = true;
+    }
+  }
+  last_ = now;
+  last_acked_ = tcp.bytes_acked;
+  last_busy_ = busy;
+}
+
+std::chrono::duration<double> late_after(double expected_seconds, double rtt_seconds) {
+  const double repair = std::max(0.2, 4 * rtt_seconds);
+  if (expected_seconds <= 0) return std::chrono::duration<double>(std::max(0.5, repair));
+  return std::chrono::duration<double>(1.5 * expected_seconds + repair);
+}
+
+std::optional<LegSpeed> LegSpeedMeter::speed() const {
+  // A leg that delivered nothing over a busy interval (stuck in loss recovery) is slow, not
+  // unknown, but a rate of 0 would make every frame infinitely far: floor it.
+  constexpr double kFloor = 1024;  // bytes/s
+  if (!measured_) return std::nullopt;
+  return LegSpeed{std::max(rate_, kFloor), one_way_};
+}
+
+}  // namespace vmp

@@ -1,0 +1,65 @@
+#include "tx/leg_speed.hpp"
+
+#include <gtest/gtest.h>
+
+namespace vmp {
+namespace {
+
+using namespace std::chrono_literals;
+
+TcpInfoSample tcp(std::uint64_t acked, double rtt = 0.04) {
+  TcpInfoSample s;
+  s.valid = true;
+  s.bytes_acked = acked;
+  s.rtt_seconds = rtt;
+  s.delivery_rate_bytes_per_second = 5e9;  // a burst's rate: never the leg's speed
+  return s;
+}
+
+TEST(LegSpeedMeter, UnknownUntilABusyInterval) {
+  LegSpeedMeter m;
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1s;
+  m.sample(t0, tcp(0), false);
+  m.sample(t0 + 200ms, tcp(1000), true);  // idle at the start of the interval
+  EXPECT_FALSE(m.speed());
+  m.sample(t0 + 400ms, tcp(201000), true);
+  ASSERT_TRUE(m.speed());
+  EXPECT_NEAR(m.speed()->bytes_per_second, 1e6, 1);
+  EXPECT_NEAR(m.speed()->one_way_seconds, 0.02, 1e-9);
+  EXPECT_NEAR(m.speed()->seconds_for(1000000), 1.02, 1e-9);
+}
+
+TEST(LegSpeedMeter, SmoothsAndSkipsIdleIntervals) {
+  LegSpeedMeter m;
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1s;
+  m.sample(t0, tcp(0), true);
+  m.sample(t0 + 200ms, tcp(200000), true);  // 1 MB/s
+  m.sample(t0 + 400ms, tcp(200000), false);
+  m.sample(t0 + 600ms, tcp(200000), false);  // idle: says nothing
+  EXPECT_NEAR(m.speed()->bytes_per_second, 1e6, 1);
+  m.sample(t0 + 800ms, tcp(200000), true);
+  m.sample(t0 + 1000ms, tcp(600000), true);  // 2 MB/s
+  EXPECT_NEAR(m.speed()->bytes_per_second, 1e6 + LegSpeedMeter::kGain * 1e6, 1);
+}
+
+TEST(LegSpeedMeter, AStuckLegIsSlowNotUnknown) {
+  LegSpeedMeter m;
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1s;
+  m.sample(t0, tcp(0), true);
+  m.sample(t0 + 200ms, tcp(0), true);
+  ASSERT_TRUE(m.speed());
+  EXPECT_GT(m.speed()->bytes_per_second, 0);
+  EXPECT_LT(m.speed()->bytes_per_second, 10000);
+  m.reset();
+  EXPECT_FALSE(m.speed());
+}
+
+TEST(LateAfter, FromTheLegsOwnPaceWithRoomForALossRepair) {
+  EXPECT_DOUBLE_EQ(late_after(0, 0.01).count(), 0.5);    // unknown: 500 ms
+  EXPECT_DOUBLE_EQ(late_after(0, 0.2).count(), 0.8);     // or 4 RTT
+  EXPECT_DOUBLE_EQ(late_after(1.0, 0.04).count(), 1.7);  // 1.5 x 1 s + 200 ms
+  EXPECT_DOUBLE_EQ(late_after(0.1, 0.1).count(), 0.55);  // 0.15 + 4 x 100 ms
+}
+
+}  // namespace
+}  // namespace vmp

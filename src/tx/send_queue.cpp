@@ -379,7 +379,8 @@ std::vector<SendQueue::Held> SendQueue::front_held(std::size_t frames) const {
   for (std::size_t i = 0; i < entries_.size() && i < frames; ++i) {
     const Entry& e = entries_[i];
     if (e.state == FrameState::on_leg) {
-      held.push_back({base_seq_ + i, e.leg, now - e.since, e.expected_seconds});
+      held.push_back(
+          {base_seq_ + i, e.leg, now - e.since, e.expected_seconds, e.frame->header.length});
     }
   }
   return held;

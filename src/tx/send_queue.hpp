@@ -119,6 +119,7 @@ class SendQueue {
     // How long its leg should need for it, from the leg's speed when it took the frame (0:
     // the speed was not known).
     double expected_seconds;
+    std::uint32_t length;
   };
   // Unconfirmed frames a leg is carrying, lowest seq first, among the first `frames` of the
   // window.

@@ -554,15 +554,20 @@ void Transmitter::hedge_stuck_frames() {
     if (h.leg >= legs_.size()) continue;
     const TxLeg& leg = *legs_[h.leg];
     if (!leg.in_flight(h.seq)) continue;  // at the receiver already, waiting for others
+    // Taken before its leg's speed was known (the first frames of a transfer): judged by the
+    // speed known now, else a leg still in slow start would look late.
+    double expected = h.expected_seconds;
+    if (const auto speed = leg.speed(); expected <= 0 && speed)
+      expected = speed->seconds_for(h.length);
     const std::chrono::duration<double> out_for = h.out_for;
-    if (out_for < late_after(h.expected_seconds, leg.stats().tcp.rtt_seconds)) continue;
+    if (out_for < late_after(expected, leg.stats().tcp.rtt_seconds)) continue;
     if (!queue_.hedge(h.seq, h.leg)) continue;
     ++hedged;
     log_.info(2, "frame " + std::to_string(h.seq) + " held up " +
                      std::to_string(
                          std::chrono::duration_cast<std::chrono::milliseconds>(h.out_for).count()) +
                      " ms on leg " + std::to_string(h.leg) + " (expected " +
-                     std::to_string(static_cast<int>(h.expected_seconds * 1000)) +
+                     std::to_string(static_cast<int>(expected * 1000)) +
                      " ms) with the stream waiting for it: sent again on another leg");
   }
 }

@@ -50,6 +50,10 @@ void append_transfer(FamilyList& out, const Stats& s) {
         .sample({{"role", role}}, num(s.resent_frames));
     out.counter("viamillipede_resent_bytes_total", "Payload bytes of the resent frames.")
         .sample({{"role", role}}, num(s.resent_bytes));
+    out.counter("viamillipede_reorder_stall_seconds_total",
+                "tx: time a leg sat idle with nothing to send while the stream waited for "
+                "frames still on other legs (head-of-line; part of the network stall).")
+        .sample({{"role", role}}, s.reorder_stall_seconds);
   } else {
     out.counter("viamillipede_duplicate_frames_total",
                 "Frames received more than once and dropped (the transmitter resent them).")
@@ -142,6 +146,16 @@ void append_legs(FamilyList& out, const Stats& s) {
                 "(TCP_INFO tcpi_bytes_acked, sampled every 200 ms).");
     each_leg([&](const LegStats& l, std::string_view id) {
       out.sample({{"role", role}, {"leg", id}, {"link", l.link}}, num(l.tcp_acked_bytes));
+    });
+    out.gauge("viamillipede_leg_goodput_bytes_per_second",
+              "What the leg delivers while it has work (acknowledged bytes over busy 200 ms "
+              "intervals, smoothed; 0 until known). The send queue gives frames by it.");
+    each_leg([&](const LegStats& l, std::string_view id) {
+      out.sample({{"role", role}, {"leg", id}, {"link", l.link}}, l.goodput_bytes_per_second);
+    });
+    out.counter("viamillipede_leg_idle_seconds_total", "Time this leg slot waited for a frame.");
+    each_leg([&](const LegStats& l, std::string_view id) {
+      out.sample({{"role", role}, {"leg", id}, {"link", l.link}}, l.idle_seconds);
     });
   }
   out.counter("viamillipede_leg_reconnects_total",

@@ -31,6 +31,14 @@ constexpr auto kTick = 200ms;
 // kMinSizedFrame (the per-frame cost stays small: at 64 KiB, 1 Gbit/s is ~2000 frames/s).
 constexpr double kFrameTime = 0.25;  // seconds
 constexpr std::uint64_t kMinSizedFrame = 64 * KiB;
+// Until the legs' speeds are measured (two ticks), frames are at most this big.
+constexpr std::uint64_t kFirstFrames = 256 * KiB;
+constexpr auto kFirstFramesFor = 2 * kTick;
+// The reader reads at most this far ahead of what the legs deliver (and at least two frames
+// per leg): frames are cut when they are about to be sent, sized from the legs' speeds then,
+// not all at the start (a 64 MiB window swallows a whole 15 MB stream in 1 MiB frames before
+// anything is known; on four reno legs at 3% loss each then carried 1 MiB for 8 s).
+constexpr double kReadAhead = 2.0;  // seconds
 
 std::uint64_t random_session_id() {
   std::random_device rd;
@@ -97,17 +105,7 @@ ExitCode Transmitter::run(int in_fd) {
     expected_bytes_ = *cfg_.limit_bytes;
   ropts.frame_bytes = [this] {
     std::lock_guard lock(mutex_);
-    // Two frames fit in the window the receiver allows, or the reader would wait forever.
-    auto fit = std::max<std::uint64_t>(kFrameRange.min, effective_window(knobs_.window_bytes) / 2);
-    // A frame takes its leg at most about kFrameTime: a frame is the unit the receiver waits
-    // for, so a 1 MiB frame on a leg that carries 6 Mbit/s (16 legs sharing a lossy
-    // 100 Mbit/s path) would hold the stream 1.4 s, and the last frames of a stream would
-    // trail it by that much (issue 12). The knob is the ceiling (fast legs: fewer frames).
-    if (const auto slowest = queue_.slowest_bytes_per_second()) {
-      fit = std::min(fit, std::max<std::uint64_t>(
-                              kMinSizedFrame, static_cast<std::uint64_t>(*slowest * kFrameTime)));
-    }
-    return static_cast<std::uint32_t>(std::min<std::uint64_t>(knobs_.frame_bytes, fit));
+    return frame_size_locked();
   };
   ropts.stage = stage_.get();
   reader_ = std::make_unique<SourceReader>(std::move(ropts), queue_, pool_, reader_stop_);
@@ -238,12 +236,39 @@ void Transmitter::on_complete(const wire::StreamCount& written) {
 void Transmitter::set_receiver_window(std::uint64_t bytes) {
   if (bytes == 0 || receiver_window_.exchange(bytes) == bytes) return;
   std::lock_guard lock(mutex_);
-  const auto window = effective_window(knobs_.window_bytes);
-  if (window < knobs_.window_bytes) {
+  if (effective_window(knobs_.window_bytes) < knobs_.window_bytes) {
     log_.info(1, "the receiver holds at most " + std::to_string(bytes) +
                      " bytes for reordering: window lowered to that");
   }
-  queue_.set_window(window);
+  queue_.set_window(window_locked());
+}
+
+std::uint32_t Transmitter::frame_size_locked() const {
+  // Two frames fit in the window the receiver allows, or the reader would wait forever.
+  auto fit = std::max<std::uint64_t>(kFrameRange.min, effective_window(knobs_.window_bytes) / 2);
+  // A frame takes its leg at most about kFrameTime: a frame is the unit the receiver waits
+  // for, so a 1 MiB frame on a leg that carries 6 Mbit/s (16 legs sharing a lossy
+  // 100 Mbit/s path) would hold the stream 1.4 s, and the last frames of a stream would
+  // trail it by that much (issue 12). The knob is the ceiling (fast legs: fewer frames).
+  if (const auto slowest = queue_.slowest_bytes_per_second()) {
+    fit = std::min(fit, std::max<std::uint64_t>(kMinSizedFrame,
+                                                static_cast<std::uint64_t>(*slowest * kFrameTime)));
+  } else if (std::chrono::steady_clock::now() - start_ < kFirstFramesFor) {
+    fit = std::min(fit, kFirstFrames);
+  }
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(knobs_.frame_bytes, fit));
+}
+
+std::uint64_t Transmitter::window_locked() const {
+  const auto ceiling = effective_window(knobs_.window_bytes);
+  const std::uint64_t floor = 2ull * knobs_.legs * frame_size_locked();
+  const auto ahead = static_cast<std::uint64_t>(delivery_rate_ * kReadAhead);
+  return std::min(ceiling, std::max(floor, ahead));
+}
+
+void Transmitter::update_window() {
+  std::lock_guard lock(mutex_);
+  queue_.set_window(window_locked());
 }
 
 std::uint64_t Transmitter::effective_window(std::uint64_t knob) const {
@@ -304,7 +329,7 @@ void Transmitter::apply(const Knobs& k) {
       });
     }
   }
-  queue_.set_window(effective_window(k.window_bytes));
+  update_window();
   pool_.set_max_idle_bytes(k.window_bytes);
   limiter_.set(k);
   asio::post(io_, [this] { reshape_legs(); });
@@ -474,10 +499,22 @@ asio::awaitable<void> Transmitter::tick_loop() {
         any_up = any_up || state == LegState::up || state == LegState::draining;
       }
       // Every tick: the tuner's meter reads the acked-byte counts at this resolution.
+      std::uint64_t acked = 0;
       for (auto& leg : legs_) {
         leg->sample_tcp();
         queue_.set_leg_speed(leg->slot(), leg->speed());
+        acked += leg->stats().tcp_acked_bytes;
       }
+      // What the legs deliver, smoothed over about a second: the window's read-ahead.
+      if (acked >= acked_at_tick_) {
+        const double rate = static_cast<double>(acked - acked_at_tick_) /
+                            std::chrono::duration<double>(now - last_tick_).count();
+        delivery_rate_ =
+            delivery_rate_ == 0 ? rate : delivery_rate_ + 0.3 * (rate - delivery_rate_);
+      }
+      acked_at_tick_ = acked;
+      last_tick_ = now;
+      queue_.set_window(window_locked());
     }
     for (auto link : probes) asio::co_spawn(io_, probe(link), on_throw("a link probe"));
     hedge_stuck_frames();

@@ -111,7 +111,14 @@ class Transmitter final : public TransferControl, private TxLegHost {
 
   const Target& target(std::size_t link) const { return cfg_.targets[link]; }
   wire::Hello hello_for(std::uint32_t leg) const;
+  // The window knob within what the receiver allows.
   std::uint64_t effective_window(std::uint64_t knob) const;
+  // The next frame's size: the knob, smaller when the legs are slow (mutex_ held).
+  std::uint32_t frame_size_locked() const;
+  // The window the reader may fill now: what the legs deliver in a couple of seconds, within
+  // effective_window() (mutex_ held).
+  std::uint64_t window_locked() const;
+  void update_window();
   // co_spawn completion: an escaped exception finishes the transfer with ExitCode::internal.
   std::function<void(std::exception_ptr)> on_throw(std::string what);
   asio::awaitable<void> cancel_and_stop();
@@ -151,6 +158,10 @@ class Transmitter final : public TransferControl, private TxLegHost {
   std::vector<std::shared_ptr<TxLeg>> legs_;
   std::vector<bool> unresolvable_;
   std::optional<TuningReport> last_tuning_;
+  // The tick's measure of what all legs deliver (tcp_acked_bytes per second, smoothed).
+  double delivery_rate_ = 0;
+  std::uint64_t acked_at_tick_ = 0;
+  std::chrono::steady_clock::time_point last_tick_ = std::chrono::steady_clock::now();
   std::uint64_t tuning_generations_ = 0;
 
   // Payload bytes sent per link, whichever leg carried them (legs move between links).

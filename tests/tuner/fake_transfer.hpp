@@ -58,6 +58,7 @@ class FakeTransfer final : public TransferControl {
     knobs_ = k;
     applied_at_ = last_;
     applied_.push_back(k);
+    applied_times_.push_back(last_ - t0_);
     changed_.notify_all();
   }
 
@@ -103,6 +104,11 @@ class FakeTransfer final : public TransferControl {
   std::vector<Knobs> applied() const {
     std::lock_guard lock(mutex_);
     return applied_;
+  }
+  // Seconds since the start at which each of applied() was applied.
+  std::vector<double> applied_times() const {
+    std::lock_guard lock(mutex_);
+    return applied_times_;
   }
   // Bytes delivered, sampled at every 200 ms tick since the start: (seconds since start, bytes).
   // What the rig's receiver-side counter would have seen.
@@ -249,6 +255,7 @@ class FakeTransfer final : public TransferControl {
   std::function<bool(const Knobs&)> refuse_;
   std::vector<TuningReport> reports_;
   std::vector<Knobs> applied_;
+  std::vector<double> applied_times_;
 };
 
 }  // namespace vmp::tuner::testing

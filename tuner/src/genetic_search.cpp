@@ -41,6 +41,7 @@ GeneticSearch::GeneticSearch(GenomeCodec codec, SearchOptions opts, std::uint64_
     if (population_.size() + 1 >= opts_.population) break;
     add_candidate(codec_.encode(a), 0, false);
   }
+  first_drawn_id_ = next_id_;
   for (auto& p : latin_hypercube(opts_.population - population_.size(), codec_.dimension(), rng_)) {
     add_candidate(std::move(p), 0, false);
   }

@@ -86,6 +86,10 @@ bool TuningSession::run_generation(std::stop_token stop) {
       continue;
     }
     Evaluation e = search_.next();
+    if (hold_before_exploring(e, stop)) {
+      if (control_.snapshot().finished) return false;
+      continue;
+    }
     Outcome o = evaluate(e, stop);
     if (o.meter.stopped) return false;
     // A transfer that ended mid-window says nothing about the genome.
@@ -161,17 +165,32 @@ bool TuningSession::hold_while_source_bound(std::stop_token stop) {
   if (!before || now.elapsed - before->elapsed < 0.5) return false;
   const double share = (now.stalled - before->stalled) / (now.elapsed - before->elapsed);
   if (share < opts_.source_bound_share) return false;
-  if (const Individual* best = search_.best(); best && applied_ != best->knobs) {
-    try {
-      control_.apply(best->knobs);
-      applied_ = best->knobs;
-    } catch (const std::invalid_argument&) {
-      // It ran before; if the engine refuses it now, the next experiment will say so.
-    }
-  }
+  apply_best();
   const EvaluationWindow w = plan_window(path_rtt(s), opts_.window);
   clock_.sleep_for(w.measure_seconds, stop);
   return true;
+}
+
+bool TuningSession::hold_before_exploring(const Evaluation& e, std::stop_token stop) {
+  if (e.purpose != Purpose::explore || search_.is_seed(e.id)) return false;
+  const double left = opts_.explore_after_seconds - (clock_.now() - started_);
+  if (left <= 0) return false;
+  apply_best();
+  clock_.sleep_for(
+      std::min(left, plan_window(path_rtt(control_.snapshot()), opts_.window).measure_seconds),
+      stop);
+  return true;
+}
+
+void TuningSession::apply_best() {
+  const Individual* best = search_.best();
+  if (!best || applied_ == best->knobs) return;
+  try {
+    control_.apply(best->knobs);
+    applied_ = best->knobs;
+  } catch (const std::invalid_argument&) {
+    // It ran before; if the engine refuses it now, the next experiment will say so.
+  }
 }
 
 double TuningSession::explore_balance() const {

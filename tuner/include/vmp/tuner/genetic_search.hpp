@@ -100,6 +100,8 @@ class GeneticSearch {
   // Completed generations in a row in which the incumbent stayed the same individual.
   std::size_t generations_since_improvement() const { return stagnant_; }
   const GenomeCodec& codec() const { return codec_; }
+  // The individual is the start genome or an anchor (the first candidates, chosen, not drawn).
+  bool is_seed(std::uint64_t id) const { return id < first_drawn_id_; }
 
  private:
   void begin_generation();
@@ -121,6 +123,7 @@ class GeneticSearch {
   std::deque<Evaluation> queue_;
   std::vector<Measurement> measured_;
   std::uint64_t next_id_ = 1;
+  std::uint64_t first_drawn_id_ = 1;  // ids below it are the start and the anchors
   std::uint64_t generation_ = 0;
   std::uint64_t evaluations_ = 0;
   bool in_generation_ = false;

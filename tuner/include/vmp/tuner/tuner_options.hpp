@@ -57,6 +57,13 @@ struct TunerOptions {
   // throughput -- a uniform sample of the space is mostly mediocre -- and the best known
   // genome running between experiments is what keeps the transfer fast while it learns.
   double explore_share = 0.5;
+  // The start genome and the anchors (the core's defaults) are measured at once; the other
+  // candidates only once the transfer has run this long, the better of those running until
+  // then. A transfer that is over in seconds cannot earn back what experiments cost: a
+  // 100 MB stream on a 100 Mbit/s path (9 s) delivered 67-74 Mbit/s with the tuner exploring
+  // from the start and 92 on the defaults (tests/bench/lossy_bench.sh, issue 12). A long
+  // transfer hardly notices the wait; a poor profile does not run through it (the anchor does).
+  double explore_after_seconds = 10;
   // The source (stdin) is the bottleneck when the reader waited for it this share of the time
   // since the tuner last looked: then it does not explore (see TuningSession).
   double source_bound_share = 0.5;

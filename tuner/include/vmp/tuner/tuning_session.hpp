@@ -48,6 +48,11 @@ class TuningSession {
   // incumbent (the source sets the pace) and an experiment only costs: legs on worse paths,
   // copies. Then the best known genome holds for one window instead. Returns whether it held.
   bool hold_while_source_bound(std::stop_token stop);
+  // Before explore_after_seconds: runs the best genome so far a while instead of `e` (true),
+  // unless `e` is the start or an anchor (false: measure it now).
+  bool hold_before_exploring(const Evaluation& e, std::stop_token stop);
+  // Applies the best genome so far, if it is not what runs.
+  void apply_best();
   void end_generation();
   // How long the incumbent must run next so that experiments stay within explore_share of
   // the time (tuner_options.hpp).

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The main job, end to end on one machine: install dependencies, build, then move a real
 # stream over loopback with the tuner and both Prometheus exporters on, and show what happened.
-#   scripts/demo.sh                       2 GiB through a 100 MB/s link (~22 s) to 127.0.0.1
+#   scripts/demo.sh                       4 GiB through a 100 MB/s link (~45 s) to 127.0.0.1
 #   DEMO_MB=4096 DEMO_RATE=0 scripts/demo.sh   4 GiB at full speed (no rate limit)
 # The "link" is the transmitter's --rate-limit: loopback has no bottleneck of its own, and the
 # tuner only experiments while the network, not the source, sets the pace (a source paced with
-# pv showed it at rest: "0 generations logged").
+# pv showed it at rest: "0 generations logged"). It measures the start and the defaults at once
+# and draws other genomes after 10 s; 45 s show a generation or two.
 #   DEMO_HOST=backup.example DEMO_PORT=8834 scripts/demo.sh   (then run the printed rx command there)
 #   DEMO_KEY=0 scripts/demo.sh            in clear (by default both ends share a fresh --key-file:
 #                                         every leg authenticated, every frame encrypted)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mb=${DEMO_MB:-2048}
+mb=${DEMO_MB:-4096}
 rate=${DEMO_RATE:-100M}
 host=${DEMO_HOST:-127.0.0.1}
 port=${DEMO_PORT:-8834}

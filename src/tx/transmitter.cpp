@@ -39,6 +39,7 @@ constexpr auto kFirstFramesFor = 2 * kTick;
 // not all at the start (a 64 MiB window swallows a whole 15 MB stream in 1 MiB frames before
 // anything is known; on four reno legs at 3% loss each then carried 1 MiB for 8 s).
 constexpr double kReadAhead = 2.0;  // seconds
+constexpr std::uint64_t kMinWindow = 4 * MiB;
 
 std::uint64_t random_session_id() {
   std::random_device rd;
@@ -261,7 +262,8 @@ std::uint32_t Transmitter::frame_size_locked() const {
 
 std::uint64_t Transmitter::window_locked() const {
   const auto ceiling = effective_window(knobs_.window_bytes);
-  const std::uint64_t floor = 2ull * knobs_.legs * frame_size_locked();
+  const std::uint64_t floor =
+      std::max<std::uint64_t>(kMinWindow, 2ull * knobs_.legs * frame_size_locked());
   const auto ahead = static_cast<std::uint64_t>(delivery_rate_ * kReadAhead);
   return std::min(ceiling, std::max(floor, ahead));
 }
@@ -509,8 +511,11 @@ asio::awaitable<void> Transmitter::tick_loop() {
       if (acked >= acked_at_tick_) {
         const double rate = static_cast<double>(acked - acked_at_tick_) /
                             std::chrono::duration<double>(now - last_tick_).count();
+        // Up quickly (a window that lags a ramp holds it back), down slowly (a dip while a new
+        // genome's legs connect must not shrink the window under the legs that remain).
+        const double gain = rate > delivery_rate_ ? 0.5 : 0.1;
         delivery_rate_ =
-            delivery_rate_ == 0 ? rate : delivery_rate_ + 0.3 * (rate - delivery_rate_);
+            delivery_rate_ == 0 ? rate : delivery_rate_ + gain * (rate - delivery_rate_);
       }
       acked_at_tick_ = acked;
       last_tick_ = now;

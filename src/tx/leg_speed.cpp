@@ -26,7 +26,7 @@ void LegSpeedMeter::sample(std::chrono::steady_clock::time_point now, const TcpI
 std::chrono::duration<double> late_after(double expected_seconds, double rtt_seconds) {
   const double repair = std::max(0.2, 4 * rtt_seconds);
   if (expected_seconds <= 0) return std::chrono::duration<double>(std::max(0.5, repair));
-  return std::chrono::duration<double>(1.5 * expected_seconds + repair);
+  return std::chrono::duration<double>(2 * expected_seconds + repair);
 }
 
 std::optional<LegSpeed> LegSpeedMeter::speed() const {

@@ -28,7 +28,7 @@ struct LegSpeed {
 };
 
 // When a frame that has been out on its leg this long is late, worth a copy on another leg:
-// half as long again as the leg should need for it (`expected_seconds`, 0 = unknown), plus a
+// twice as long as the leg should need for it (`expected_seconds`, 0 = unknown), plus a
 // few round trips in which its TCP repairs a loss the ordinary way (a fast retransmit takes
 // about one), and never before 200 ms (Linux's minimum RTO). Unknown: 500 ms or 4 round trips.
 std::chrono::duration<double> late_after(double expected_seconds, double rtt_seconds);

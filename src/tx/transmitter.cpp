@@ -109,6 +109,9 @@ ExitCode Transmitter::run(int in_fd) {
     return frame_size_locked();
   };
   ropts.stage = stage_.get();
+  // From the first frame on: the queue starts with the knob, and a file stdin would fill all of
+  // it with first-size frames before the first tick (200 ms) could lower it.
+  update_window();
   reader_ = std::make_unique<SourceReader>(std::move(ropts), queue_, pool_, reader_stop_);
   std::thread reader([this] {
     auto result = reader_->run();

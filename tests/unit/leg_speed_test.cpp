@@ -57,8 +57,8 @@ TEST(LegSpeedMeter, AStuckLegIsSlowNotUnknown) {
 TEST(LateAfter, FromTheLegsOwnPaceWithRoomForALossRepair) {
   EXPECT_DOUBLE_EQ(late_after(0, 0.01).count(), 0.5);    // unknown: 500 ms
   EXPECT_DOUBLE_EQ(late_after(0, 0.2).count(), 0.8);     // or 4 RTT
-  EXPECT_DOUBLE_EQ(late_after(1.0, 0.04).count(), 1.7);  // 1.5 x 1 s + 200 ms
-  EXPECT_DOUBLE_EQ(late_after(0.1, 0.1).count(), 0.55);  // 0.15 + 4 x 100 ms
+  EXPECT_DOUBLE_EQ(late_after(1.0, 0.04).count(), 2.2);  // 2 x 1 s + 200 ms
+  EXPECT_DOUBLE_EQ(late_after(0.1, 0.1).count(), 0.6);   // 0.2 + 4 x 100 ms
 }
 
 }  // namespace

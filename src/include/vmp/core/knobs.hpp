@@ -28,10 +28,11 @@ struct Knobs {
   std::uint32_t legs = 4;
   // At most this many legs on any one link.
   std::uint32_t legs_per_link_max = 64;
-  // Payload bytes per data frame; stdin is read in blocks of this size.
+  // Largest payload of a data frame; the transmitter cuts smaller ones when its legs are slow
+  // (about 250 ms of the slowest, at least 64 KiB).
   std::uint32_t frame_bytes = 1 * MiB;
-  // Bytes read from stdin but not yet confirmed written by the receiver. Bounds memory on
-  // both sides.
+  // Most bytes read from stdin but not yet confirmed written by the receiver. Bounds memory on
+  // both sides; within it the transmitter reads about 2 s of what its legs deliver ahead.
   std::uint64_t window_bytes = 64 * MiB;
   // SO_SNDBUF / SO_RCVBUF for each leg socket; 0 leaves the kernel's autotuning alone.
   std::uint32_t sndbuf_bytes = 0;
@@ -138,13 +139,14 @@ inline constexpr std::array<KnobSpec, static_cast<std::size_t>(KnobId::count_)> 
    [](const Knobs& k) -> std::uint64_t { return k.legs_per_link_max; },
    [](Knobs& k, std::uint64_t v) { k.legs_per_link_max = static_cast<std::uint32_t>(v); }},
   {KnobId::frame_bytes, "frame_bytes", "frame-size", KnobType::bytes,
-   {"frame-size", 4 * KiB, 16 * MiB, false}, "bytes", "payload bytes per frame", "", true, false,
+   {"frame-size", 4 * KiB, 16 * MiB, false}, "bytes",
+   "largest payload per frame (smaller when legs are slow: ~250 ms of the slowest)", "", true, false,
    [](const Knobs& k) -> std::uint64_t { return k.frame_bytes; },
    [](Knobs& k, std::uint64_t v) { k.frame_bytes = static_cast<std::uint32_t>(v); }},
   {KnobId::window_bytes, "window_bytes", "window", KnobType::bytes,
    {"window", 1 * MiB, 4 * GiB, false}, "bytes",
-   "unacknowledged bytes held (rx: the most it holds for reordering, told to the transmitter; "
-   "its default is 256M)", "", true, true,
+   "most unacknowledged bytes held (tx reads ~2 s of delivery ahead within it; rx: the most it "
+   "holds for reordering, told to the transmitter; its default is 256M)", "", true, true,
    [](const Knobs& k) -> std::uint64_t { return k.window_bytes; },
    [](Knobs& k, std::uint64_t v) { k.window_bytes = v; }},
   {KnobId::sndbuf_bytes, "sndbuf_bytes", "sndbuf", KnobType::bytes,

@@ -64,7 +64,7 @@ median() {
   # shellcheck disable=SC2086 # a list of numbers
   printf '%s\n' ${VAL[$1]:-} | sort -g | awk '{ v[NR] = $1 } END {
     if (NR == 0) { print "-"; exit }
-    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f\n", m }'
 }
 now() { date +%s.%N; }
 

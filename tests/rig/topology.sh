@@ -16,6 +16,7 @@
 #   topology.sh down                 tear everything down (safe to run any time, idempotent)
 #   topology.sh status               namespaces, emulators, qdiscs, byte counters
 #   topology.sh link N down|up       take path N down / bring it up (on demand, via signals)
+#   topology.sh rate N MBIT          change path N's rate (both directions) while it carries traffic
 #   topology.sh bytes N              bytes the transmitter host has sent on path N (nftables)
 #   topology.sh exec tx|rx|rN CMD... run a command inside a namespace
 #
@@ -196,6 +197,17 @@ cmd_link() {
   esac
 }
 
+# The tbf is replaced in place (same queue sizing rule as at setup, from the path's RTT); the
+# emulator and every connection on the path are untouched.
+cmd_rate() {
+  local n=${1:?path number} rate=${2:?rate in Mbit/s} rtt
+  [[ $rate =~ ^[1-9][0-9]*$ ]] || { echo "topology.sh: rate N MBIT (MBIT >= 1)" >&2; exit 2; }
+  emu_pid "$n" >/dev/null
+  IFS=, read -r _ rtt _ <<<"$(sed -n "${n}p" "$STATE/paths")"
+  add_tbf "$(rns "$n")" b "$rate" "$rtt"
+  add_tbf "$(rns "$n")" a "$rate" "$rtt"
+}
+
 cmd_bytes() {
   local n=${1:?path number}
   ip netns exec "$NS_TX" nft list counter inet vmprig "path$n" |
@@ -233,6 +245,7 @@ case ${1:-} in
   down) need_root; cmd_down ;;
   status) need_root; cmd_status ;;
   link) need_root; shift; cmd_link "$@" ;;
+  rate) need_root; shift; cmd_rate "$@" ;;
   bytes) need_root; shift; cmd_bytes "$@" ;;
   exec) need_root; shift; cmd_exec "$@" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;

@@ -167,7 +167,7 @@ tl_table() {
   awk -v opt="$opt" -v change="$change" -v opt2="$opt2" -v gf="$gens" -v sf="$so" '
     BEGIN {
       n = 0; while ((getline line < gf) > 0) { split(line, a, "\t"); n++; GT[n] = a[1]; GG[n] = a[2]; GB[n] = a[3] }
-      m = 0; while ((getline line < sf) > 0) { split(line, a, " "); m++; ST[m] = a[1]; SB[m] = a[2] }
+      ns = 0; while ((getline line < sf) > 0) { split(line, a, " "); ns++; ST[ns] = a[1]; SB[ns] = a[2] }
     }
     { T[NR] = $1; B[NR] = $2 }
     # Cumulative bytes at second s, linearly interpolated between samples (0 at 0).
@@ -181,7 +181,7 @@ tl_table() {
     }
     function sat(s,   i, pt, pb) {
       pt = 0; pb = 0
-      for (i = 1; i <= m; i++) {
+      for (i = 1; i <= ns; i++) {
         if (ST[i] >= s) return pb + (SB[i] - pb) * (s - pt) / (ST[i] - pt)
         pt = ST[i]; pb = SB[i]
       }
@@ -228,6 +228,9 @@ table inet vmptuner {
 }
 NFT
 }
+
+# tl_loss_clear: removes tl_loss_up's extra loss (every path).
+tl_loss_clear() { in_rx nft delete table inet vmptuner; }
 
 # tl_print_tunelog TUNELOG: every evaluation of the tuned run, one line each (generation end
 # time, purpose, goodput in Mbit/s, aborted, the knobs), so a failed run says what was tried.

@@ -8,9 +8,12 @@
 #   loss_up:   one path 100 Mbit/s, 40 ms, 1%; loss on the data direction rises to ~5% (an
 #              extra 4% drop in the receiver's prerouting, nftables numgen). New best: grid
 #              sweep with the extra loss still in place.
+#   loss_1to3: the same path; loss on the data direction rises to ~3% (an extra 2%).
+#   loss_3to1: the same path with the extra 2% from the start; it is removed at the change.
+#   rate_half: the same path; its rate halves to 50 Mbit/s (tbf changed in place, both ways).
 # The new best is measured after the tuned run, on the changed rig (--no-tune, 8 s each).
 # "Back at 90%" = the trailing 5-second mean of receiver-side throughput >= 90% of it.
-# Usage: tuner_recovery.sh VIAMILLIPEDE VMP-LINKEMU [path_down|loss_up]  (0 pass, 1 fail, 77 skip)
+# Usage: tuner_recovery.sh VIAMILLIPEDE VMP-LINKEMU [path_down|loss_up|loss_1to3|loss_3to1|rate_half]  (0 pass, 1 fail, 77 skip)
 # Environment: CHANGE_AT (default 35), AFTER_SECONDS (default 40), GRID_SECONDS (default 8),
 # TUNE_SEED.
 set -euo pipefail
@@ -39,7 +42,19 @@ case $CASE in
     change='tl_loss_up 1 4'
     grid=("4 bbr 1M" "16 bbr 1M" "16 cubic 1M")
     ;;
-  *) echo "tuner_recovery.sh: case path_down|loss_up" >&2; exit 2 ;;
+  loss_1to3 | loss_3to1 | rate_half)
+    rig_up --path 100,40,1
+    links=1
+    targets=$(tl_targets 1)
+    after_targets=$targets
+    case $CASE in
+      loss_1to3) change='tl_loss_up 1 2' ;;
+      loss_3to1) tl_loss_up 1 2 && change='tl_loss_clear' ;;
+      rate_half) change='"$TOPO" rate 1 50' ;;
+    esac
+    grid=("4 bbr 1M" "16 bbr 1M" "16 cubic 1M")
+    ;;
+  *) echo "tuner_recovery.sh: case path_down|loss_up|loss_1to3|loss_3to1|rate_half" >&2; exit 2 ;;
 esac
 
 tl_poor_profile "$RIG_WORK/profile.json" "$links"

@@ -339,14 +339,26 @@ TEST_F(UnequalLegs, WhatTheLegShouldNeedTravelsWithTheFrame) {
   EXPECT_EQ(q.slowest_bytes_per_second(), 120.0);
 }
 
-TEST(SendQueue, StarvedWhenTheReaderWaitsAndAnIdleLegHasNothingToTake) {
-  BufferPool pool(0);
-  SendQueue q(150);
+// A window of 150 bytes; frame 0 (100 bytes) is out on leg 1 and leg 2 waits for work.
+class ALegWaitsForWork : public ::testing::Test {
+ protected:
+  void hand_out(std::uint8_t flags) {
+    auto f = std::make_shared<OutFrame>();
+    f->header.length = 100;
+    f->header.flags = flags;
+    f->payload = pool.get(100);
+    q.push(f);
+    ASSERT_TRUE(q.take(1, 0));
+    q.wait_for_work(2, 0, &wakeup);
+  }
+  BufferPool pool{0};
+  SendQueue q{150};
   asio::io_context io;
-  Wakeup wakeup(io.get_executor());
-  q.push(frame(pool, 0, 100));
-  ASSERT_TRUE(q.take(1, 0));
-  q.wait_for_work(2, 0, &wakeup);
+  Wakeup wakeup{io.get_executor()};
+};
+
+TEST_F(ALegWaitsForWork, StarvedWhenTheReaderWaitsForRoom) {
+  hand_out(0);
   EXPECT_FALSE(q.starved());  // the reader does not wait: there is room for more
   std::thread reader([&] { q.wait_for_room(100); });
   while (!q.starved()) std::this_thread::yield();
@@ -357,18 +369,8 @@ TEST(SendQueue, StarvedWhenTheReaderWaitsAndAnIdleLegHasNothingToTake) {
   EXPECT_GE(q.reorder_stall_seconds(), 0.02);
 }
 
-TEST(SendQueue, StarvedAtTheEndOfTheStreamWhileTheLastFramesAreOut) {
-  BufferPool pool(0);
-  SendQueue q(1000);
-  asio::io_context io;
-  Wakeup wakeup(io.get_executor());
-  auto last = std::make_shared<OutFrame>();
-  last->header.length = 100;
-  last->header.flags |= static_cast<std::uint8_t>(wire::FrameFlag::last);
-  last->payload = pool.get(100);
-  q.push(last);
-  ASSERT_TRUE(q.take(1, 0));
-  q.wait_for_work(2, 0, &wakeup);
+TEST_F(ALegWaitsForWork, StarvedAtTheEndOfTheStreamWhileTheLastFramesAreOut) {
+  hand_out(static_cast<std::uint8_t>(wire::FrameFlag::last));
   EXPECT_TRUE(q.starved());
   q.on_ack(1);
   q.cancel_wait(2);

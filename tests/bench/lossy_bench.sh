@@ -12,7 +12,8 @@
 #   --size SIZE      bytes per run (default 100M), from a pipe, as a user's stream would be
 #   --only LIST      comma list of: lossy, unequal (default both)
 #   --loss LIST      loss percentages of the lossy path (default 1,3)
-#   --cap S          a run that takes longer is ended and counted from what arrived (default 60)
+#   --timeout S      a run that takes longer is ended and counted from what arrived (default 60)
+#   --tx-args "ARGS" more viamillipede tx options for every viamillipede row
 #
 # How each number is made: throughput = payload bytes delivered / wall-clock seconds from the
 # sender's start to its exit (connection setup and the end of the stream included), for both
@@ -28,32 +29,22 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-VMP=$root/build/viamillipede
 EMU_BIN=$root/build/tests/rig/vmp-linkemu
-rounds=3 size_arg=100M only=lossy,unequal losses=1,3 cap=60
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2; }
-cmdline="tests/bench/lossy_bench.sh$(printf ' %q' "$@")"
-while (($#)); do
-  case $1 in
-    --bin) VMP=$2; shift 2 ;;
-    --emu) EMU_BIN=$2; shift 2 ;;
-    --rounds) rounds=$2; shift 2 ;;
-    --size) size_arg=$2; shift 2 ;;
-    --only) only=$2; shift 2 ;;
-    --loss) losses=$2; shift 2 ;;
-    --cap) cap=$2; shift 2 ;;
-    -h | --help) usage ;;
-    *) echo "lossy_bench.sh: unknown option $1" >&2; usage ;;
-  esac
-done
-[[ $rounds =~ ^[1-9][0-9]*$ && $cap =~ ^[1-9][0-9]*$ ]] || usage
-size=$(numfmt --from=iec "$size_arg") || usage
+# shellcheck source-path=SCRIPTDIR source=bench_lib.sh
+source "$here/bench_lib.sh"
+bin=$root/build/viamillipede
+timeout_given=0 size_arg=100M rounds=3 only=lossy,unequal tx_args="" timeout_s=60 wan_emu=""
+wan_size_arg=100M wan_path="" losses=1,3
+BENCH_EXTRA_OPTS[--emu]=EMU_BIN
+BENCH_EXTRA_OPTS[--loss]=losses
+bench_parse_args "$@"
+[[ $timeout_s =~ ^[1-9][0-9]*$ ]] || bench_usage
+VMP=$bin cap=$timeout_s
 # shellcheck source=../rig/lib.sh
 source "$root/tests/rig/lib.sh"
 rig_init "$EMU_BIN"
 require_tools iperf3 jq numfmt
 [[ -x $VMP ]] || skip "viamillipede binary $VMP not built"
-want() { [[ ,$only, == *,$1,* ]]; }
 
 PORT=9300
 head -c "$size" /dev/urandom >"$RIG_WORK/input"
@@ -80,7 +71,7 @@ vmp_run() {
   t0=$(now)
   # shellcheck disable=SC2086 # targets is a word list
   ip netns exec "$NS_TX" timeout -k 5 "$cap" bash -c 'head -c "$1" "$2" | "${@:3}"' _ \
-    "$bytes" "$RIG_WORK/input" "$VMP" ${targets//PORT/$PORT} "$@" --stats-json "$json" \
+    "$bytes" "$RIG_WORK/input" "$VMP" ${targets//PORT/$PORT} "$@" $tx_args --stats-json "$json" \
     2>"$RIG_WORK/tx.err" || rc=$?
   t1=$(now)
   for _ in $(seq 100); do kill -0 "$rxpid" 2>/dev/null || break; sleep 0.05; done

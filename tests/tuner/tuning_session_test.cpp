@@ -346,6 +346,32 @@ TEST(TuningSession, WaitsBeforeDrawnCandidates) {
   }
 }
 
+// The best genome runs while the tuner waits for explore_after_seconds: that time is the
+// incumbent's share already, so the wait does not make generation 0 longer (its incumbent owes
+// that much less), as long as the candidates took longer than the wait.
+TEST(TuningSession, TheWaitCountsAsTheIncumbentsShare) {
+  auto generation_zero = [](double explore_after) {
+    TempDir dir;
+    SimRun r(lossy_path(), 3);
+    r.opts.explore_after_seconds = explore_after;  // SimRun sets 0
+    r.opts.log_path = dir.file("tune.jsonl");
+    {
+      TuningSession s(r.fake, r.clock, r.opts);
+      EXPECT_TRUE(s.run_generation({}));
+    }
+    return read_log(r.opts.log_path).at(0);
+  };
+  const auto at_once = generation_zero(0);
+  const auto waited = generation_zero(10);  // the start and anchor take ~3.5 s of it
+  ASSERT_EQ(at_once["evaluations"].size(), waited["evaluations"].size());
+  EXPECT_NEAR(waited["time_seconds"].get<double>(), at_once["time_seconds"].get<double>(), 0.1);
+  const auto hold = [](const nlohmann::json& g) {
+    return g["evaluations"].back()["window_seconds"].get<double>();
+  };
+  EXPECT_EQ(waited["evaluations"].back()["purpose"], "incumbent");
+  EXPECT_LT(hold(waited), hold(at_once) - 5);
+}
+
 TEST(TuningSession, DeterministicForASeed) {
   auto run = [](std::uint64_t seed) {
     TempDir dir;

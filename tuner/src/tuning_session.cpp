@@ -97,6 +97,7 @@ bool TuningSession::run_generation(std::stop_token stop) {
     double goodput = o.refused ? 0.0 : o.meter.goodput;
     double fitness =
         penalised_fitness(goodput, e.knobs, search_.codec().link_count(), opts_.leg_cost);
+    if (e.purpose == Purpose::incumbent) best_held_seconds_ = 0;
     generation_log_.push_back({Measurement{e.id, e.knobs, e.purpose, fitness}, goodput,
                                o.meter.seconds, o.window_seconds, o.meter.warmup_seconds,
                                o.meter.aborted});
@@ -165,9 +166,7 @@ bool TuningSession::hold_while_source_bound(std::stop_token stop) {
   if (!before || now.elapsed - before->elapsed < 0.5) return false;
   const double share = (now.stalled - before->stalled) / (now.elapsed - before->elapsed);
   if (share < opts_.source_bound_share) return false;
-  apply_best();
-  const EvaluationWindow w = plan_window(path_rtt(s), opts_.window);
-  clock_.sleep_for(w.measure_seconds, stop);
+  hold_best(plan_window(path_rtt(s), opts_.window).measure_seconds, stop);
   return true;
 }
 
@@ -175,11 +174,17 @@ bool TuningSession::hold_before_exploring(const Evaluation& e, std::stop_token s
   if (e.purpose != Purpose::explore || search_.is_seed(e.id)) return false;
   const double left = opts_.explore_after_seconds - (clock_.now() - started_);
   if (left <= 0) return false;
-  apply_best();
-  clock_.sleep_for(
+  hold_best(
       std::min(left, plan_window(path_rtt(control_.snapshot()), opts_.window).measure_seconds),
       stop);
   return true;
+}
+
+void TuningSession::hold_best(double seconds, std::stop_token stop) {
+  apply_best();
+  const double from = clock_.now();
+  clock_.sleep_for(seconds, stop);
+  best_held_seconds_ += clock_.now() - from;
 }
 
 void TuningSession::apply_best() {
@@ -201,7 +206,7 @@ double TuningSession::explore_balance() const {
     explored += it->seconds + it->warmup_seconds;
   }
   const double share = std::clamp(opts_.explore_share, 0.05, 1.0);
-  return explored * (1.0 - share) / share;
+  return std::max(0.0, explored * (1.0 - share) / share - best_held_seconds_);
 }
 
 void TuningSession::end_generation() {

@@ -53,6 +53,8 @@ class TuningSession {
   bool hold_before_exploring(const Evaluation& e, std::stop_token stop);
   // Applies the best genome so far, if it is not what runs.
   void apply_best();
+  // apply_best(), then `seconds` of it, credited to best_held_seconds_.
+  void hold_best(double seconds, std::stop_token stop);
   void end_generation();
   // How long the incumbent must run next so that experiments stay within explore_share of
   // the time (tuner_options.hpp).
@@ -70,6 +72,10 @@ class TuningSession {
   std::optional<Knobs> applied_;  // what this session last applied, if anything
   double started_ = 0;
   std::vector<LoggedEvaluation> generation_log_;
+  // How long the best genome ran in holds (hold_best) since the incumbent was last measured:
+  // that time is the incumbent's share already, so explore_balance() owes that much less (the
+  // first explore_after_seconds otherwise made generation 0's incumbent hold twice over).
+  double best_held_seconds_ = 0;
   std::uint64_t saved_best_id_ = 0;
   std::set<std::string> refusals_warned_;
   struct SourceSample {

@@ -54,6 +54,15 @@ void TxLeg::sample_tcp() {
   const auto speed = conn_->speed.speed();
   stats_.goodput_bytes_per_second = speed ? speed->bytes_per_second : 0;
   stats_.tcp = std::move(sample);
+  // The socket's queue follows the leg's speed; reset only on a real change (25%).
+  const auto lowat =
+      notsent_lowat_for(speed ? std::optional(speed->bytes_per_second) : std::nullopt);
+  const auto last = conn_->notsent_lowat;
+  if (last == 0 || lowat * 4 < last * 3 || lowat * 3 > last * 4) {
+    if (auto err = set_notsent_lowat(conn_->socket.native_handle(), lowat); err.empty()) {
+      conn_->notsent_lowat = lowat;
+    }
+  }
 }
 
 void TxLeg::apply_live_tuning(const SocketTuning& tuning) {

@@ -68,6 +68,7 @@ class TxLeg {
     std::optional<crypto::LegAuth> auth;  // keyed: tags our cancel/end, checks acks
     bool half_closed = false;             // its drain sent our FIN
     bool peer_finished = false;           // ...and the receiver closed its side after it
+    std::uint32_t notsent_lowat = 0;      // as last set (socket_tuning.hpp); 0 = the default
   };
 
   asio::awaitable<bool> connect(std::size_t link);

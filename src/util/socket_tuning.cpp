@@ -28,8 +28,6 @@ std::string system_congestion_control() {
   return name;
 }
 
-constexpr int kNotSentLowat = 256 * 1024;
-
 // Below this smoothed RTT a path is a LAN or loopback.
 constexpr unsigned kLanRttMicros = 1000;
 
@@ -95,16 +93,22 @@ std::string apply_socket_tuning(int fd, const SocketTuning& t) {
   keep_first(set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, 3, "TCP_KEEPCNT"));
   keep_first(set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, static_cast<int>(t.user_timeout.count()),
                      "TCP_USER_TIMEOUT"));
-  // At most this much data a leg has not yet sent may sit in its socket. Without it a leg's
-  // socket buffer (autotuned to 4 MiB, more with a large SO_SNDBUF) fills with frames that wait
-  // behind each other; on a slow path with many legs that is seconds of data, and the receiver,
-  // which writes in order, stalls until it arrives while the fast paths idle (seen on the rig:
-  // 0 bytes out of the receiver for 5 s after the tuner tried such a genome). What is in flight
-  // (cwnd) is not limited, so long fat paths still fill; loopback is no slower
-  // (tests/bench/loopback_bench.sh).
-  keep_first(set_int(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, kNotSentLowat, "TCP_NOTSENT_LOWAT"));
+  keep_first(set_notsent_lowat(fd, notsent_lowat_for(std::nullopt)));
   keep_first(apply_live_tuning(fd, t));
   return err;
+}
+
+std::uint32_t notsent_lowat_for(std::optional<double> bytes_per_second) {
+  constexpr std::uint32_t kMax = 256 * 1024;  // until the leg's speed is known, and fast legs
+  constexpr std::uint32_t kMin = 32 * 1024;
+  constexpr double kQueueSeconds = 0.1;
+  if (!bytes_per_second || *bytes_per_second <= 0) return kMax;
+  return static_cast<std::uint32_t>(
+      std::clamp(*bytes_per_second * kQueueSeconds, double{kMin}, double{kMax}));
+}
+
+std::string set_notsent_lowat(int fd, std::uint32_t bytes) {
+  return set_int(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, static_cast<int>(bytes), "TCP_NOTSENT_LOWAT");
 }
 
 TcpInfoSample sample_tcp_info(int fd) {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "stats.hpp"
@@ -24,6 +26,19 @@ std::string apply_socket_tuning(int fd, const SocketTuning& tuning);
 
 // Congestion control or buffer changes on a live socket (the tuner's knobs).
 std::string apply_live_tuning(int fd, const SocketTuning& tuning);
+
+// At most this much data a leg has not yet sent may sit in its socket (TCP_NOTSENT_LOWAT):
+// about 0.1 s of the leg's measured goodput, 32-256 KiB (256 KiB while it is unknown). Without
+// a limit a leg's socket buffer (autotuned to 4 MiB, more with a large SO_SNDBUF) fills with
+// frames that wait behind each other; on a slow path with many legs that is seconds of data,
+// and the receiver, which writes in order, stalls until it arrives while the fast paths idle
+// (seen on the rig: 0 bytes out of the receiver for 5 s after the tuner tried such a genome).
+// A fixed 256 KiB was still 1.2 s of data on a reno leg at 3% loss (1.8 Mbit/s): the last
+// frames of a stream waited that long behind it and were copied as late (issue 12). What is
+// in flight (cwnd) is not limited, so long fat paths still fill; loopback is no slower
+// (tests/bench/loopback_bench.sh).
+std::uint32_t notsent_lowat_for(std::optional<double> bytes_per_second);
+std::string set_notsent_lowat(int fd, std::uint32_t bytes);
 
 TcpInfoSample sample_tcp_info(int fd);
 

@@ -18,6 +18,8 @@ void LegSpeedMeter::sample(std::chrono::steady_clock::time_point now, const TcpI
       measured_ = true;
     }
   }
+  outstanding_ = tcp.unacked_segments > 0;
+  if (!last_ || !outstanding_ || tcp.bytes_acked > last_acked_) progress_at_ = now;
   last_ = now;
   last_acked_ = tcp.bytes_acked;
   last_busy_ = busy;
@@ -27,6 +29,10 @@ std::chrono::duration<double> late_after(double expected_seconds, double rtt_sec
   const double repair = std::max(0.2, 4 * rtt_seconds);
   if (expected_seconds <= 0) return std::chrono::duration<double>(std::max(0.5, repair));
   return std::chrono::duration<double>(2 * expected_seconds + repair);
+}
+
+std::chrono::duration<double> stall_after(double rtt_seconds) {
+  return std::chrono::duration<double>(std::max(1.0, 8 * rtt_seconds));
 }
 
 std::optional<LegSpeed> LegSpeedMeter::speed() const {

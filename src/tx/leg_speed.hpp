@@ -33,6 +33,15 @@ struct LegSpeed {
 // about one), and never before 200 ms (Linux's minimum RTO). Unknown: 500 ms or 4 round trips.
 std::chrono::duration<double> late_after(double expected_seconds, double rtt_seconds);
 
+// A leg whose TCP has had data out without one byte acknowledged for this long is stalled: its
+// path went dark, or its retransmission timeout fired and the retransmission was lost too.
+// Every frame still in it waits for that leg alone (until TCP_USER_TIMEOUT ends it, 15 s), so
+// they are worth copies whether or not the stream has stopped yet. Longer than a timeout and
+// a lost retransmission of it (Linux: RTT + 4 RTT variance, at least 200 ms, doubled; about
+// 0.7 s on a 40 ms path), and at least 8 round trips, so that a slow long path is not judged
+// by the standards of a short one.
+std::chrono::duration<double> stall_after(double rtt_seconds);
+
 class LegSpeedMeter {
  public:
   // A new connection: nothing known yet.
@@ -41,6 +50,11 @@ class LegSpeedMeter {
   // not yet acknowledged).
   void sample(std::chrono::steady_clock::time_point now, const TcpInfoSample& tcp, bool busy);
   std::optional<LegSpeed> speed() const;
+  // How long the leg has had segments out with no acknowledgement progress, as of the last
+  // sample (0: it progressed then, or nothing was out).
+  std::chrono::steady_clock::duration stalled_for() const {
+    return last_ && outstanding_ ? *last_ - progress_at_ : std::chrono::steady_clock::duration{};
+  }
 
   // Weight of a new interval's rate in the smoothed one, per sample (one every 200 ms: the
   // estimate follows a change within about a second).
@@ -53,6 +67,8 @@ class LegSpeedMeter {
   double rate_ = 0;        // bytes/s, 0 until known
   bool measured_ = false;  // rate_ holds a busy interval's rate
   double one_way_ = 0;
+  std::chrono::steady_clock::time_point progress_at_{};  // last sample with acks or none due
+  bool outstanding_ = false;  // the last sample had unacknowledged segments
 };
 
 }  // namespace vmp

@@ -11,6 +11,7 @@
 #include <asio/use_awaitable.hpp>
 #include <csignal>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -525,6 +526,7 @@ asio::awaitable<void> Transmitter::tick_loop() {
       queue_.set_window(window_locked());
     }
     for (auto link : probes) asio::co_spawn(io_, probe(link), on_throw("a link probe"));
+    hedge_stalled_legs();
     hedge_stuck_frames();
     report_stuck_head();
     // A drained leg's frames are parked at the receiver (SendQueue::park); it can only lack
@@ -614,6 +616,49 @@ void Transmitter::hedge_stuck_frames() {
                      " ms on leg " + std::to_string(h.leg) + " (expected " +
                      std::to_string(static_cast<int>(expected * 1000)) +
                      " ms) with the stream waiting for it: sent again on another leg");
+  }
+}
+
+void Transmitter::hedge_stalled_legs() {
+  // A leg whose TCP has acknowledged nothing for a while (stall_after: its path went dark, or
+  // a retransmission timeout's resend was lost as well) delivers none of its frames until it
+  // recovers or TCP_USER_TIMEOUT ends it, and each of them will hold up the stream. Waiting
+  // for the stream to stop first (hedge_stuck_frames) costs the time the window takes to
+  // fill, and copying a few frames per tick after that the time the leg's whole socket
+  // queue takes: after a path went down, the stream stood still for 8-10 s. So every frame
+  // such a leg carries and its receiver has not acknowledged goes out again at once on the
+  // other legs (lowest first, as they ask), and so does any frame it takes while stalled.
+  // Only while some leg is not stalled: with all of them stuck a copy would join the queue.
+  const auto held = queue_.front_held(std::numeric_limits<std::size_t>::max());
+  std::lock_guard lock(mutex_);
+  std::vector<bool> stalled(legs_.size(), false);
+  bool any_moving = false;
+  for (std::size_t i = 0; i < legs_.size(); ++i) {
+    const TxLeg& leg = *legs_[i];
+    const auto state = leg.stats().state;
+    // A draining leg (the tuner lowered the legs) still has to deliver what it holds.
+    if (state != LegState::up && state != LegState::draining) continue;
+    stalled[i] = leg.stalled_for() >= stall_after(leg.stats().tcp.rtt_seconds);
+    any_moving = any_moving || (state == LegState::up && !stalled[i]);
+  }
+  if (!any_moving) return;
+  std::vector<std::uint32_t> copied(legs_.size(), 0);
+  for (const auto& h : held) {
+    if (h.leg >= legs_.size() || !stalled[h.leg]) continue;
+    if (!legs_[h.leg]->unacknowledged(h.seq)) continue;  // at the receiver already
+    if (queue_.hedge(h.seq, h.leg)) ++copied[h.leg];
+  }
+  for (std::size_t i = 0; i < legs_.size(); ++i) {
+    if (copied[i] == 0) continue;
+    const auto& leg = *legs_[i];
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "leg %zu (%s): nothing acknowledged for %.1f s with %u segments out: its %u "
+                  "unconfirmed frames sent again on other legs",
+                  i, leg.stats().link.c_str(),
+                  std::chrono::duration<double>(leg.stalled_for()).count(),
+                  leg.stats().tcp.unacked_segments, copied[i]);
+    log_.info(1, line);
   }
 }
 

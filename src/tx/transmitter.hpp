@@ -128,6 +128,7 @@ class Transmitter final : public TransferControl, private TxLegHost {
   asio::awaitable<void> probe(std::size_t link);
   void report_stuck_head();   // I/O thread
   void hedge_stuck_frames();  // I/O thread
+  void hedge_stalled_legs();  // I/O thread
   void print_progress(bool final_line);
   void start_sidechain();
 

@@ -226,6 +226,7 @@ asio::awaitable<void> TxLeg::send_loop() {
     const auto& frame = *taken->frame;
     auto pacer = host_.pacer(conn_->link);
     conn_->writing = true;
+    conn_->writing_seq = frame.header.seq;
     co_await send_frame(conn_->socket, frame, pacer);
     conn_->writing = false;
     if (pacer.waited() > decltype(pacer.waited())::zero())

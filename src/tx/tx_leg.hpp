@@ -54,6 +54,15 @@ class TxLeg {
   // The frame went out on this leg's current connection and, as of the last sample_tcp(), the
   // receiver's TCP has not acknowledged all of it.
   bool in_flight(std::uint64_t seq) const { return conn_ && conn_->delivery.in_flight(seq); }
+  // In flight, or being written to the socket now (a write that blocks on a dead path).
+  bool unacknowledged(std::uint64_t seq) const {
+    return in_flight(seq) || (conn_ && conn_->writing && conn_->writing_seq == seq);
+  }
+  // How long the connection has had data out with nothing acknowledged (leg_speed.hpp), as
+  // of the last sample_tcp().
+  std::chrono::steady_clock::duration stalled_for() const {
+    return conn_ ? conn_->speed.stalled_for() : std::chrono::steady_clock::duration{};
+  }
   LegStats stats() const;  // any thread
 
  private:
@@ -69,6 +78,7 @@ class TxLeg {
     bool half_closed = false;             // its drain sent our FIN
     bool peer_finished = false;           // ...and the receiver closed its side after it
     std::uint32_t notsent_lowat = 0;      // as last set (socket_tuning.hpp); 0 = the default
+    std::uint64_t writing_seq = 0;        // the frame in send_frame, while `writing`
   };
 
   asio::awaitable<bool> connect(std::size_t link);

@@ -194,3 +194,23 @@ finish_transfer() {
 }
 
 path_bytes() { "$TOPO" bytes "$1"; }
+
+# watch_growth FILE LOG: in the background, every 100 ms, "seconds-since-epoch size" of FILE
+# into LOG, until the rig is cleaned up (for longest_stop).
+watch_growth() {
+  # shellcheck disable=SC2016 # expanded by the inner bash, on purpose
+  spawn WATCH_PID bash -c 'while :; do echo "$(date +%s.%N) $(stat -c %s "$1" 2>/dev/null || echo 0)"; sleep 0.1; done' \
+    _ "$1" >"$2"
+}
+
+# longest_stop LOG FROM TO: the longest time, in seconds, that FILE of watch_growth did not
+# grow between having FROM bytes and having TO (the stream stood still there).
+longest_stop() {
+  awk -v from="$2" -v to="$3" '
+    $2 < from { next }
+    !started { started = 1; at = $1; last = $2 }
+    $2 > last { if ($1 - at > worst) worst = $1 - at; at = $1; last = $2 }
+    { now = $1 }
+    $2 >= to { done = 1; exit }
+    END { if (!done && now - at > worst) worst = now - at; printf "%.1f\n", worst }' "$1"
+}

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Rig test 3: failover. Three paths (50 Mbit/s, 20 ms RTT each); the first goes down (silent
-# blackhole) mid-transfer and stays down; the transfer completes on the other two, byte-exact.
+# blackhole) mid-transfer and stays down; the transfer completes on the other two, byte-exact,
+# and the stream does not stand still for long meanwhile: the frames the dead path's legs
+# held go out again on the others once those legs stall (Transmitter::hedge_stalled_legs;
+# before, the stream stopped until their TCP_USER_TIMEOUT, up to 15 s).
 # Usage: test_3_failover.sh VIAMILLIPEDE VMP-LINKEMU   (exit 0 pass, 1 fail, 77 skip)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -14,6 +17,7 @@ start_rx "$RIG_WORK/out"
 start_tx "$RIG_WORK/in" 10.77.1.2 "$VMP_PORT" tx 10.77.2.2 "$VMP_PORT" tx 10.77.3.2 "$VMP_PORT" threads 12
 # Cut path 1 once a quarter of the data has arrived at the receiver.
 wait_file_size "$RIG_WORK/out" $((30 * 1048576)) 60
+watch_growth "$RIG_WORK/out" "$RIG_WORK/growth.log"
 "$TOPO" link 1 down
 cut_at=$(stat -c %s "$RIG_WORK/out")
 o2=$(path_bytes 2) o3=$(path_bytes 3)
@@ -25,4 +29,10 @@ log "after the cut, paths 2+3 carried $after bytes; $left bytes were still to de
 # Everything delivered after the cut had to cross paths 2 and 3 (headers make it more, data
 # already in flight on path 1 before the cut can make it a little less).
 ((after * 10 >= left * 8)) || fail "paths 2+3 carried only $after bytes after the cut ($left were left)"
+# A stalled leg is one with nothing acknowledged for 1 s (stall_after); its frames are copied
+# within a 200 ms tick and cross a live path in a round trip or two. 4 s leaves room for that
+# twice over and is far from the 15 s the stream waited before.
+stop=$(longest_stop "$RIG_WORK/growth.log" "$cut_at" "$(stat -c %s "$RIG_WORK/in")")
+log "longest stop of the receiver's output after the cut: $stop s"
+awk -v s="$stop" 'BEGIN { exit !(s <= 4) }' || fail "the output stood still for $stop s after the cut"
 echo "PASS: rig test 3 (failover)"

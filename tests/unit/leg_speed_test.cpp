@@ -7,10 +7,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TcpInfoSample tcp(std::uint64_t acked, double rtt = 0.04) {
+TcpInfoSample tcp(std::uint64_t acked, double rtt = 0.04, std::uint32_t unacked = 0) {
   TcpInfoSample s;
   s.valid = true;
   s.bytes_acked = acked;
+  s.unacked_segments = unacked;
   s.rtt_seconds = rtt;
   s.delivery_rate_bytes_per_second = 5e9;  // a burst's rate: never the leg's speed
   return s;
@@ -52,6 +53,29 @@ TEST(LegSpeedMeter, AStuckLegIsSlowNotUnknown) {
   EXPECT_LT(m.speed()->bytes_per_second, 10000);
   m.reset();
   EXPECT_FALSE(m.speed());
+}
+
+TEST(LegSpeedMeter, StalledWhileSegmentsAreOutAndNoneIsAcknowledged) {
+  LegSpeedMeter m;
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1s;
+  m.sample(t0, tcp(0, 0.04, 10), true);
+  EXPECT_EQ(m.stalled_for(), 0s);
+  m.sample(t0 + 200ms, tcp(5000, 0.04, 10), true);  // progress
+  m.sample(t0 + 400ms, tcp(5000, 0.04, 10), true);
+  m.sample(t0 + 600ms, tcp(5000, 0.04, 10), true);
+  EXPECT_EQ(m.stalled_for(), 400ms);
+  m.sample(t0 + 800ms, tcp(5000, 0.04, 0), false);  // nothing out: idle, not stalled
+  EXPECT_EQ(m.stalled_for(), 0s);
+  m.sample(t0 + 1000ms, tcp(5000, 0.04, 3), true);
+  m.sample(t0 + 1200ms, tcp(5000, 0.04, 3), true);
+  EXPECT_EQ(m.stalled_for(), 400ms);  // from the last sample with nothing out
+  m.sample(t0 + 1400ms, tcp(6000, 0.04, 3), true);
+  EXPECT_EQ(m.stalled_for(), 0s);
+}
+
+TEST(StallAfter, AtLeastASecondAndEightRoundTrips) {
+  EXPECT_DOUBLE_EQ(stall_after(0.04).count(), 1.0);
+  EXPECT_DOUBLE_EQ(stall_after(0.3).count(), 2.4);
 }
 
 TEST(LateAfter, FromTheLegsOwnPaceWithRoomForALossRepair) {

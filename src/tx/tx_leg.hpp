@@ -64,6 +64,11 @@ class TxLeg {
     return conn_ ? conn_->speed.stalled_for() : std::chrono::steady_clock::duration{};
   }
   LegStats stats() const;  // any thread
+  // The kernel's TCP_NOTSENT_LOWAT of the current connection (nullopt: none).
+  std::optional<std::uint32_t> notsent_lowat() {
+    return conn_ && conn_->socket.is_open() ? vmp::notsent_lowat(conn_->socket.native_handle())
+                                            : std::nullopt;
+  }
 
  private:
   // Everything that is true of one connection only. Each connection starts from a fresh

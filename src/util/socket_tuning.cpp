@@ -111,6 +111,13 @@ std::string set_notsent_lowat(int fd, std::uint32_t bytes) {
   return set_int(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, static_cast<int>(bytes), "TCP_NOTSENT_LOWAT");
 }
 
+std::optional<std::uint32_t> notsent_lowat(int fd) {
+  int v = 0;
+  socklen_t len = sizeof v;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &v, &len) != 0 || v < 0) return std::nullopt;
+  return static_cast<std::uint32_t>(v);
+}
+
 TcpInfoSample sample_tcp_info(int fd) {
   TcpInfoSample s;
   tcp_info info{};

@@ -39,6 +39,8 @@ std::string apply_live_tuning(int fd, const SocketTuning& tuning);
 // (tests/bench/loopback_bench.sh).
 std::uint32_t notsent_lowat_for(std::optional<double> bytes_per_second);
 std::string set_notsent_lowat(int fd, std::uint32_t bytes);
+// What the kernel holds for the socket (nullopt: getsockopt failed).
+std::optional<std::uint32_t> notsent_lowat(int fd);
 
 TcpInfoSample sample_tcp_info(int fd);
 

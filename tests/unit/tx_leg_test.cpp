@@ -10,6 +10,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/read.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <functional>
@@ -217,6 +218,57 @@ TEST(TxLeg, ADrainHalfClosesAndParksWhatTheReceiverRead) {
   EXPECT_FALSE(head->leg);
   EXPECT_EQ(host.queue().held_bytes(), 1000u);
   EXPECT_EQ(host.queue().take(1, 0), std::nullopt);
+}
+
+TEST(TxLeg, TheSocketsUnsentQueueFollowsTheLegsMeasuredSpeed) {
+  // The peer reads about 800 KB/s through a small receive buffer, so the leg's measured speed
+  // is far below what sets the 256 KiB it starts with (socket_tuning.hpp: 0.1 s of it).
+  asio::io_context io;
+  BufferPool pool(0);
+  FakeHost host(io);
+  TxLeg leg(host, io.get_executor(), 0);
+  constexpr std::uint64_t kFrames = 80;
+  constexpr std::uint32_t kLength = 16 * 1024;
+  std::optional<std::uint32_t> seen_lowat;
+  std::optional<LegSpeed> seen_speed;
+  host.peers.push_back([&](tcp::socket s) -> asio::awaitable<void> {
+    s.set_option(asio::socket_base::receive_buffer_size(64 * 1024));
+    asio::steady_timer pace(s.get_executor());
+    for (std::uint64_t i = 0; i < kFrames; ++i) {
+      co_await read_frame(s);
+      pace.expires_after(20ms);
+      co_await pace.async_wait(asio::use_awaitable);
+      if (i == kFrames / 2) {
+        seen_speed = leg.speed();
+        seen_lowat = leg.notsent_lowat();
+      }
+    }
+    co_await send_ack(s, kFrames, true);
+    co_await read_frame(s);
+  });
+  for (std::uint64_t i = 0; i < kFrames; ++i) host.queue().push(frame(pool, i, kLength));
+  // As the transmitter's tick does.
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer tick(io);
+        while (!host.finished()) {
+          leg.sample_tcp();
+          tick.expires_after(200ms);
+          co_await tick.async_wait(asio::use_awaitable);
+        }
+      },
+      asio::detached);
+  run_leg(io, leg);
+
+  EXPECT_EQ(host.outcome.code(), ExitCode::ok);
+  ASSERT_TRUE(seen_speed) << "no speed measured after " << kFrames / 2 << " frames";
+  ASSERT_TRUE(seen_lowat);
+  EXPECT_LT(*seen_lowat, 256u * 1024) << "measured " << seen_speed->bytes_per_second << " B/s";
+  // Reset only when the speed moves by 25%: within that of what its speed asks for.
+  const double wanted = notsent_lowat_for(seen_speed->bytes_per_second);
+  EXPECT_GE(*seen_lowat, 0.74 * wanted);
+  EXPECT_LE(*seen_lowat, 1.34 * wanted);
 }
 
 }  // namespace

@@ -625,7 +625,7 @@ void Transmitter::hedge_stalled_legs() {
   // recovers or TCP_USER_TIMEOUT ends it, and each of them will hold up the stream. Waiting
   // for the stream to stop first (hedge_stuck_frames) costs the time the window takes to
   // fill, and copying a few frames per tick after that the time the leg's whole socket
-  // queue takes: after a path went down, the stream stood still for 8-10 s. So every frame
+  // queue takes: after a path went down, the stream stood still for 8-12 s. So every frame
   // such a leg carries and its receiver has not acknowledged goes out again at once on the
   // other legs (lowest first, as they ask), and so does any frame it takes while stalled.
   // Only while some leg is not stalled: with all of them stuck a copy would join the queue.

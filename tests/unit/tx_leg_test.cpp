@@ -221,7 +221,7 @@ TEST(TxLeg, ADrainHalfClosesAndParksWhatTheReceiverRead) {
 }
 
 TEST(TxLeg, TheSocketsUnsentQueueFollowsTheLegsMeasuredSpeed) {
-  // The peer reads about 800 KB/s through a small receive buffer, so the leg's measured speed
+  // The peer reads about 700 KB/s through a small receive buffer, so the leg's measured speed
   // is far below what sets the 256 KiB it starts with (socket_tuning.hpp: 0.1 s of it).
   asio::io_context io;
   BufferPool pool(0);

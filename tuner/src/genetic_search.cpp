@@ -78,10 +78,12 @@ bool GeneticSearch::tell(const Evaluation& e, double fitness) {
   if (e.purpose == Purpose::incumbent) {
     switch (detector_.observe(ind->fitness, fitness)) {
       case ChangeDetector::Verdict::changed:
+        change_origin_ = population_.best()->genes;
         // Its history describes a path that no longer exists.
         ind->fitness = fitness;
         ind->samples = 1;
         change_detected_ = true;
+        change_witness_ = ind->id;
         end_generation();
         return true;
       case ChangeDetector::Verdict::suspect:
@@ -182,30 +184,43 @@ void GeneticSearch::end_generation() {
     m.bred = false;
   }
   step_.update(successes, trials);
-  population_.truncate(opts_.population);
-  const Individual* b = population_.best();
-  if (b && b->id == last_best_id_) {
-    ++stagnant_;
-  } else {
-    stagnant_ = 0;
-    last_best_id_ = b ? b->id : 0;
-  }
   changed_ = change_detected_;
   change_detected_ = false;
-  if (changed_) reexplore();
+  if (changed_) {
+    // Not truncate(): the witness's fresh (low) sample could rank it out, and the members that
+    // would survive it carry fitness measured on the path before the change.
+    reexplore(change_witness_);
+  } else {
+    population_.truncate(opts_.population);
+    const Individual* b = population_.best();
+    if (b && b->id == last_best_id_) {
+      ++stagnant_;
+    } else {
+      stagnant_ = 0;
+      last_best_id_ = b ? b->id : 0;
+    }
+  }
   in_generation_ = false;
   queue_.clear();
   ++generation_;
 }
 
-void GeneticSearch::reexplore() {
-  Individual incumbent = *population_.best();
+void GeneticSearch::reexplore(std::uint64_t witness_id) {
+  // The witness (the incumbent measured when the change was seen) is the only member whose
+  // fitness describes the new path, so it is the incumbent from here on. Every other member's
+  // fitness is stale: kept as the best of the old population would let a genome measured before
+  // the change (say, a 2 MiB window that did well at 1 % loss and delivers 1 Mbit/s at 3 %) run
+  // as the incumbent on its old record the first time the witness's fitness dips below it.
+  const Individual* w = population_.find(witness_id);
+  Individual incumbent = w ? *w : *population_.best();
   std::vector<Individual> others;
   for (const auto& m : population_.members()) {
-    if (m.id != incumbent.id) others.push_back(m);
+    if (m.id != incumbent.id && m.evaluated()) others.push_back(m);
   }
-  // Population is sorted by fitness after truncate(): keep the best of the old population as
-  // starting points, but measure them again under the new conditions.
+  // Keep the best of the old population as starting points, but measure them again under the
+  // new conditions.
+  std::stable_sort(others.begin(), others.end(),
+                   [](const Individual& a, const Individual& b) { return a.fitness > b.fitness; });
   auto keep = static_cast<std::size_t>(
       std::ceil(opts_.reexplore_keep * static_cast<double>(opts_.population - 1)));
   keep = std::min(keep, others.size());
@@ -221,7 +236,7 @@ void GeneticSearch::reexplore() {
   std::size_t free = opts_.population - population_.size();
   std::size_t mutants = free / 2;
   for (std::size_t i = 0; i < mutants; ++i) {
-    Eigen::VectorXd child = incumbent.genes;
+    Eigen::VectorXd child = change_origin_.size() ? change_origin_ : incumbent.genes;
     gaussian_mutation(child, opts_.reexplore_sigma, shape_, rng_);
     add_candidate(std::move(child), 0, false);
   }

@@ -107,7 +107,7 @@ class GeneticSearch {
   void begin_generation();
   void end_generation();
   void breed();
-  void reexplore();
+  void reexplore(std::uint64_t witness_id);
   Individual& add_candidate(Eigen::VectorXd genes, double parent_fitness, bool bred);
   Evaluation evaluation_of(const Individual& ind, Purpose p) const;
   Eigen::VectorXd make_child(const std::vector<const Individual*>& parents,
@@ -127,8 +127,10 @@ class GeneticSearch {
   std::uint64_t generation_ = 0;
   std::uint64_t evaluations_ = 0;
   bool in_generation_ = false;
-  bool change_detected_ = false;  // in the generation in progress
-  bool changed_ = false;          // in the last completed generation
+  bool change_detected_ = false;      // in the generation in progress
+  std::uint64_t change_witness_ = 0;  // the individual whose measurement showed the change
+  Eigen::VectorXd change_origin_;     // the best genome before it: centre of the mutants
+  bool changed_ = false;              // in the last completed generation
   std::uint64_t last_best_id_ = 0;
   std::size_t stagnant_ = 0;
 };

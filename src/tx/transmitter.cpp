@@ -629,19 +629,22 @@ void Transmitter::hedge_stalled_legs() {
   // such a leg carries and its receiver has not acknowledged goes out again at once on the
   // other legs (lowest first, as they ask), and so does any frame it takes while stalled.
   // Only while some leg is not stalled: with all of them stuck a copy would join the queue.
-  const auto held = queue_.front_held(std::numeric_limits<std::size_t>::max());
   std::lock_guard lock(mutex_);
   std::vector<bool> stalled(legs_.size(), false);
   bool any_moving = false;
+  bool any_stalled = false;
   for (std::size_t i = 0; i < legs_.size(); ++i) {
     const TxLeg& leg = *legs_[i];
     const auto state = leg.stats().state;
     // A draining leg (the tuner lowered the legs) still has to deliver what it holds.
     if (state != LegState::up && state != LegState::draining) continue;
     stalled[i] = leg.stalled_for() >= stall_after(leg.stats().tcp.rtt_seconds);
+    any_stalled = any_stalled || stalled[i];
     any_moving = any_moving || (state == LegState::up && !stalled[i]);
   }
-  if (!any_moving) return;
+  if (!any_moving || !any_stalled) return;
+  // Listed only now: the whole window's frames, every tick, for nothing is what it would cost.
+  const auto held = queue_.front_held(std::numeric_limits<std::size_t>::max());
   std::vector<std::uint32_t> copied(legs_.size(), 0);
   for (const auto& h : held) {
     if (h.leg >= legs_.size() || !stalled[h.leg]) continue;

@@ -47,7 +47,13 @@ std::uint64_t produce(int fd, std::uint64_t total, std::uint64_t seed) {
     const char* p = reinterpret_cast<const char*>(block.data());
     for (std::uint64_t done = 0; done < n;) {
       auto w = ::write(fd, p + done, n - done);
-      if (w <= 0) throw std::runtime_error("producer write failed");
+      if (w <= 0) {
+        // The transmitter stopped reading (it failed). A failure here, not an exception: one
+        // thrown past the test's joinable threads would abort the whole test binary.
+        ADD_FAILURE() << "producer: write failed after " << sent + done << " bytes";
+        XXH3_freeState(st);
+        return 0;
+      }
       done += static_cast<std::uint64_t>(w);
     }
     sent += n;
@@ -109,7 +115,20 @@ struct Loopback {
   }
   void join() {
     tx_thread.join();
+    // A transmitter that gave up leaves the receiver waiting for it until its outage timeout.
+    if (tx_code != ExitCode::ok) {
+      rx->stop(wire::AbortCode::shutdown, ExitCode::internal, "the test's transmitter failed");
+    }
     rx_thread.join();
+  }
+  // A test that ends before join() (a fatal assertion) fails instead of aborting the binary
+  // on joinable threads.
+  ~Loopback() {
+    if (!tx_thread.joinable() && !rx_thread.joinable()) return;
+    tx->stop(ExitCode::internal, "test ended");
+    rx->stop(wire::AbortCode::shutdown, ExitCode::internal, "test ended");
+    if (tx_thread.joinable()) tx_thread.join();
+    if (rx_thread.joinable()) rx_thread.join();
   }
 };
 
@@ -239,8 +258,15 @@ TEST(Engine, MovingEveryLegToAnotherLinkDoesNotStallTheStream) {
     }
     return true;
   };
-  ASSERT_TRUE(confirmed_within(kStep, std::chrono::seconds(30)));
-  for (int round = 0; round < kRounds; ++round) {
+  // Not ASSERT: returning here would leave the producer and consumer threads joinable, and
+  // their destructors would abort the whole test binary.
+  const bool started = confirmed_within(kStep, std::chrono::seconds(30));
+  if (!started) {
+    ADD_FAILURE() << "the first " << kStep << " bytes were not confirmed within 30 s";
+    lb.tx->stop(ExitCode::internal, "the test gave up waiting");
+    allowed = total;  // the producer runs out against the closed pipe
+  }
+  for (int round = 0; started && round < kRounds; ++round) {
     Knobs n = k;
     n.link_weights = round % 2 ? std::vector<double>{100, 0} : std::vector<double>{0, 100};
     lb.tx->apply(n);

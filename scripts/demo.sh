@@ -69,7 +69,8 @@ jq -r '"  generation \(.generation), done at \(.time_seconds | floor) s: " +
   ([.evaluations[] | "\(.purpose) \(.goodput / 1e6 | round) MB/s (legs \(.knobs.legs), frame \(.knobs.frame_bytes / 1024 | floor)K)"] | join("; "))' "$work/tune.jsonl"
 if ((gens > 0)); then
   echo "best genome so far (what the tuner runs between experiments):"
-  tail -n 1 "$work/tune.jsonl" | jq -r '"  \(.best.fitness / 1e6 | round) MB/s: \(.best.knobs | tojson)"'
+  tail -n 1 "$work/tune.jsonl" |
+    jq -r '"  fitness \(.best.fitness / 1e6 | round) MB/s (goodput after the per-leg cost): \(.best.knobs | tojson)"'
 fi
 echo "knobs in force when the stream ended (an experiment may have been running):"
 jq -c '.knobs' "$work/tx.json"

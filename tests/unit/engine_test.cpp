@@ -121,8 +121,9 @@ struct Loopback {
     }
     rx_thread.join();
   }
-  // A test that ends before join() (a fatal assertion) fails instead of aborting the binary
-  // on joinable threads.
+  // A test that ends before join() does not leave the engines' threads joinable (that would
+  // abort the whole binary). The tests' own producer and consumer threads are theirs to join:
+  // no fatal assertion while they run.
   ~Loopback() {
     if (!tx_thread.joinable() && !rx_thread.joinable()) return;
     tx->stop(ExitCode::internal, "test ended");

@@ -28,6 +28,7 @@ GeneticSearch::GeneticSearch(GenomeCodec codec, SearchOptions opts, std::uint64_
   opts_.population = std::max<std::size_t>(opts_.population, 2);
   opts_.offspring = std::max<std::size_t>(opts_.offspring, 1);
   opts_.tournament = std::max<std::size_t>(opts_.tournament, 1);
+  opts_.reexplore_keep = std::clamp(opts_.reexplore_keep, 0.0, 1.0);
   for (std::size_t i = 0; i < codec_.dimension(); ++i) {
     shape_.push_back(codec_.shape(i));
   }
@@ -78,7 +79,6 @@ bool GeneticSearch::tell(const Evaluation& e, double fitness) {
   if (e.purpose == Purpose::incumbent) {
     switch (detector_.observe(ind->fitness, fitness)) {
       case ChangeDetector::Verdict::changed:
-        change_origin_ = population_.best()->genes;
         // Its history describes a path that no longer exists.
         ind->fitness = fitness;
         ind->samples = 1;
@@ -206,13 +206,13 @@ void GeneticSearch::end_generation() {
 }
 
 void GeneticSearch::reexplore(std::uint64_t witness_id) {
-  // The witness (the incumbent measured when the change was seen) is the only member whose
-  // fitness describes the new path, so it is the incumbent from here on. Every other member's
-  // fitness is stale: kept as the best of the old population would let a genome measured before
-  // the change (say, a 2 MiB window that did well at 1 % loss and delivers 1 Mbit/s at 3 %) run
-  // as the incumbent on its old record the first time the witness's fitness dips below it.
-  const Individual* w = population_.find(witness_id);
-  Individual incumbent = w ? *w : *population_.best();
+  // The witness (the incumbent measured when the change was seen: the best genome until then)
+  // is the only member whose fitness describes the new path, so it stays the incumbent. Every
+  // other member's fitness is stale: the old code kept the best *record* as the incumbent (once
+  // the witness's fresh sample had pushed it down), so a genome measured before the change (say,
+  // a 2 MiB window that did well at 1 % loss and delivers 1 Mbit/s at 3 %) ran on its old
+  // record. tell() found the witness a moment ago, so it is there.
+  Individual incumbent = *population_.find(witness_id);
   std::vector<Individual> others;
   for (const auto& m : population_.members()) {
     if (m.id != incumbent.id && m.evaluated()) others.push_back(m);
@@ -223,7 +223,7 @@ void GeneticSearch::reexplore(std::uint64_t witness_id) {
                    [](const Individual& a, const Individual& b) { return a.fitness > b.fitness; });
   auto keep = static_cast<std::size_t>(
       std::ceil(opts_.reexplore_keep * static_cast<double>(opts_.population - 1)));
-  keep = std::min(keep, others.size());
+  keep = std::min({keep, others.size(), opts_.population - 1});
   population_ = Population{};
   population_.add(incumbent);
   for (std::size_t i = 0; i < keep; ++i) {
@@ -236,7 +236,7 @@ void GeneticSearch::reexplore(std::uint64_t witness_id) {
   std::size_t free = opts_.population - population_.size();
   std::size_t mutants = free / 2;
   for (std::size_t i = 0; i < mutants; ++i) {
-    Eigen::VectorXd child = change_origin_.size() ? change_origin_ : incumbent.genes;
+    Eigen::VectorXd child = incumbent.genes;
     gaussian_mutation(child, opts_.reexplore_sigma, shape_, rng_);
     add_candidate(std::move(child), 0, false);
   }

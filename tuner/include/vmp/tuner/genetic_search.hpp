@@ -13,7 +13,9 @@
 //   2. the incumbent (best genome) runs and is re-measured: this is the "best known genome
 //      runs between experiments" period, the elite's re-evaluation that smooths its fitness,
 //      and the change detector's input (a low sample is re-checked at once).
-//   3. (mu + lambda) truncation back to `population`, which keeps the incumbent (elitism).
+//   3. (mu + lambda) truncation back to `population`, which keeps the incumbent (elitism);
+//      or, when that re-measurement showed a change, a new population around it (reexplore):
+//      the witness with its fresh sample, a few old members to measure again, mutants, immigrants.
 #pragma once
 
 #include <Eigen/Core>
@@ -129,7 +131,6 @@ class GeneticSearch {
   bool in_generation_ = false;
   bool change_detected_ = false;      // in the generation in progress
   std::uint64_t change_witness_ = 0;  // the individual whose measurement showed the change
-  Eigen::VectorXd change_origin_;     // the best genome before it: centre of the mutants
   bool changed_ = false;              // in the last completed generation
   std::uint64_t last_best_id_ = 0;
   std::size_t stagnant_ = 0;

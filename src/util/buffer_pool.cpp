@@ -1,5 +1,7 @@
 #include "util/buffer_pool.hpp"
 
+#include <bit>
+
 namespace vmp {
 
 Buffer& Buffer::operator=(Buffer&& other) noexcept {
@@ -24,7 +26,15 @@ void Buffer::release() {
   capacity_ = 0;
 }
 
+std::size_t BufferPool::size_class(std::size_t capacity) {
+  if (capacity <= kExactUpTo) return capacity;
+  const std::size_t octave = std::bit_floor(capacity);
+  const std::size_t step = octave / 4;
+  return (capacity + step - 1) / step * step;
+}
+
 Buffer BufferPool::get(std::size_t capacity) {
+  capacity = size_class(capacity);
   {
     std::lock_guard lock(mutex_);
     for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {

@@ -40,8 +40,12 @@ void append_transfer(FamilyList& out, const Stats& s) {
   if (s.role == Role::tx) {
     out.counter("viamillipede_tcp_acked_bytes_total",
                 "tx: bytes the receiver's TCP acknowledged, all legs (leads output_bytes by up to "
-                "a window; the tuner scores by its rate).")
+                "a window; without a sidechain the tuner scores by its rate).")
         .sample({{"role", role}}, num(s.tcp_acked_bytes));
+    out.counter("viamillipede_tcp_acked_raw_bytes_total",
+                "tx: stream bytes (before the sidechain) of the frames the receiver's TCP "
+                "acknowledged, first copies only (with a sidechain the tuner scores by its rate).")
+        .sample({{"role", role}}, num(s.tcp_acked_raw_bytes));
   }
   if (s.role == Role::tx) {
     out.counter("viamillipede_resent_frames_total",

@@ -119,6 +119,7 @@ json document(const Stats& s) {
       s.elapsed_seconds > 0 ? static_cast<double>(s.bytes_out) / s.elapsed_seconds : 0.0;
   j["frames"] = s.frames;
   if (s.role == Role::tx) j["tcp_acked_bytes"] = s.tcp_acked_bytes;
+  if (s.role == Role::tx) j["tcp_acked_raw_bytes"] = s.tcp_acked_raw_bytes;
   j[s.role == Role::tx ? "resent_frames" : "duplicate_frames"] = s.resent_frames;
   if (s.role == Role::tx) j["resent_bytes"] = s.resent_bytes;
   if (s.role == Role::tx) j["rate_wait_seconds"] = s.rate_wait_seconds;

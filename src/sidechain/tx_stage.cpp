@@ -34,6 +34,7 @@ bool TxStage::submit(std::shared_ptr<OutFrame> frame) {
     ++running_;
   }
   const auto how = opts_.compression();
+  next_seq_.store(frame->header.seq + 1, std::memory_order_release);
   workers_.post([this, how, frame = std::move(frame)](FrameCodec& codec) mutable {
     // A job must not throw (it would end the worker thread): every failure ends the transfer.
     try {

@@ -53,6 +53,9 @@ class TxStage {
   double busy_seconds() const { return workers_.busy_seconds(); }
   // Frames in the stage now (being transformed or waiting for an earlier one).
   std::size_t held() const;
+  // Frames from this sequence on take the compression setting after now (a frame reads it
+  // when it enters the stage).
+  std::uint64_t next_seq() const { return next_seq_.load(std::memory_order_acquire); }
   // Seconds the reader waited for room in the stage: the sidechain was the bottleneck.
   double stall_seconds() const { return stall_ns_.load(std::memory_order_relaxed) / 1e9; }
 
@@ -72,6 +75,7 @@ class TxStage {
   bool stopped_ = false;
   CodecTally tally_;
   std::atomic<std::int64_t> stall_ns_{0};
+  std::atomic<std::uint64_t> next_seq_{0};
   WorkerPool workers_;  // last: its threads call done() until it is destroyed
 };
 

@@ -165,7 +165,8 @@ void Transmitter::start_sidechain() {
   opts.emit = [this](std::shared_ptr<OutFrame> frame) { queue_.push(std::move(frame), true); };
   opts.fail = [this](std::string error) { finish(ExitCode::filter, std::move(error)); };
   stage_ = std::make_unique<sidechain::TxStage>(std::move(opts), pool_);
-  if (cfg_.compress_auto) feedback_.emplace(knobs_.compress);
+  // The tuner, when it owns the codec, must be the only one moving it.
+  if (cfg_.compress_auto && !cfg_.compress_tuned) feedback_.emplace(knobs_.compress);
 }
 
 std::string Transmitter::message() const {
@@ -324,6 +325,7 @@ void Transmitter::apply(const Knobs& k) {
     const bool socket_knobs_changed = k.sndbuf_bytes != knobs_.sndbuf_bytes ||
                                       k.rcvbuf_bytes != knobs_.rcvbuf_bytes ||
                                       k.congestion != knobs_.congestion;
+    if (k.compress != knobs_.compress) note_compress_change();
     knobs_ = k;
     planner_.set_shape(k.legs, k.legs_per_link_max, k.link_weights);
     log_.info(2, "knobs: " + to_string(k));
@@ -339,6 +341,10 @@ void Transmitter::apply(const Knobs& k) {
   pool_.set_max_idle_bytes(k.window_bytes);
   limiter_.set(k);
   asio::post(io_, [this] { reshape_legs(); });
+}
+
+void Transmitter::note_compress_change() {
+  if (stage_) compress_first_seq_ = stage_->next_seq();
 }
 
 void Transmitter::publish(const TuningReport& report) {
@@ -552,6 +558,7 @@ asio::awaitable<void> Transmitter::tick_loop() {
       if (auto compress = feedback_->step(snapshot())) {
         log_.info(1, "--compress auto: " + *compress);
         std::lock_guard lock(mutex_);
+        note_compress_change();
         knobs_.compress = *compress;
       }
     }
@@ -725,7 +732,10 @@ Stats Transmitter::snapshot() const {
   }
   std::lock_guard lock(mutex_);
   s.knobs = knobs_;
-  if (s.sidechain) s.sidechain->setting = cfg_.filter.command.empty() ? knobs_.compress : "filter";
+  if (s.sidechain) {
+    s.sidechain->setting = cfg_.filter.command.empty() ? knobs_.compress : "filter";
+    s.sidechain->setting_first_seq = compress_first_seq_;
+  }
   s.last_tuning = last_tuning_;
   s.tuning_generations = tuning_generations_;
   s.finished = outcome_.decided();
@@ -745,6 +755,8 @@ Stats Transmitter::snapshot() const {
     s.resent_bytes += ls.resent_bytes;
     s.reconnects += ls.reconnects;
     s.tcp_acked_bytes += ls.tcp_acked_bytes;
+    s.tcp_acked_raw_bytes += ls.tcp_acked_raw_bytes;
+    s.tcp_acked_seq = std::max(s.tcp_acked_seq, ls.tcp_acked_seq);
     if (ls.link_index < s.links.size() && !ls.link.empty()) {
       if (ls.state == LegState::up) ++s.links[ls.link_index].legs_up;
     }

@@ -131,6 +131,8 @@ class Transmitter final : public TransferControl, private TxLegHost {
   void hedge_stalled_legs();  // I/O thread
   void print_progress(bool final_line);
   void start_sidechain();
+  // Under mutex_, before the compress knob changes: the frames it will transform start here.
+  void note_compress_change();
 
   TxConfig cfg_;
   Logger& log_;
@@ -164,6 +166,8 @@ class Transmitter final : public TransferControl, private TxLegHost {
   std::uint64_t acked_at_tick_ = 0;
   std::chrono::steady_clock::time_point last_tick_ = std::chrono::steady_clock::now();
   std::uint64_t tuning_generations_ = 0;
+  // The first frame the compress knob in force transforms (SidechainStats::setting_first_seq).
+  std::uint64_t compress_first_seq_ = 0;
 
   // Payload bytes sent per link, whichever leg carried them (legs move between links).
   std::unique_ptr<std::atomic<std::uint64_t>[]> link_bytes_;

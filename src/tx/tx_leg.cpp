@@ -1,5 +1,6 @@
 #include "tx/tx_leg.hpp"
 
+#include <algorithm>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/read.hpp>
 #include <asio/steady_timer.hpp>
@@ -50,7 +51,11 @@ void TxLeg::sample_tcp() {
   conn_->speed.sample(std::chrono::steady_clock::now(), sample,
                       conn_->writing || conn_->delivery.frames_in_flight() > 0);
   std::lock_guard lock(mutex_);
-  if (sample.valid) stats_.tcp_acked_bytes = acked_before_ + sample.bytes_acked;
+  if (sample.valid) {
+    stats_.tcp_acked_bytes = acked_before_ + sample.bytes_acked;
+    stats_.tcp_acked_raw_bytes = acked_raw_before_ + conn_->delivery.raw_acked();
+    stats_.tcp_acked_seq = std::max(stats_.tcp_acked_seq, conn_->delivery.seq_acked());
+  }
   const auto speed = conn_->speed.speed();
   stats_.goodput_bytes_per_second = speed ? speed->bytes_per_second : 0;
   stats_.tcp = std::move(sample);
@@ -117,6 +122,7 @@ asio::awaitable<void> TxLeg::run() {
     {
       std::lock_guard lock(mutex_);
       acked_before_ = stats_.tcp_acked_bytes;
+      acked_raw_before_ = stats_.tcp_acked_raw_bytes;
     }
     if (peer_finished) {
       // The receiver read all we sent before it closed: the frames are there.
@@ -227,13 +233,15 @@ asio::awaitable<void> TxLeg::send_loop() {
     auto pacer = host_.pacer(conn_->link);
     conn_->writing = true;
     conn_->writing_seq = frame.header.seq;
-    co_await send_frame(conn_->socket, frame, pacer);
-    conn_->writing = false;
-    if (pacer.waited() > decltype(pacer.waited())::zero())
-      host_.queue().held_back(slot_, frame.header.seq, pacer.waited());
     // Legs and links count what the network carried: compressed bytes, when compressed.
     const std::uint32_t on_wire = frame.header.payload_on_wire();
-    conn_->delivery.sent(frame.header.seq, wire::FrameHeader::kSize + on_wire);
+    conn_->delivery.writing(frame.header.seq, wire::FrameHeader::kSize + on_wire,
+                            taken->resend ? 0 : frame.header.length);
+    co_await send_frame(conn_->socket, frame, pacer);
+    conn_->writing = false;
+    conn_->delivery.sent(frame.header.seq);
+    if (pacer.waited() > decltype(pacer.waited())::zero())
+      host_.queue().held_back(slot_, frame.header.seq, pacer.waited());
     host_.sent(conn_->link, on_wire);
     {
       std::lock_guard lock(mutex_);

@@ -106,7 +106,8 @@ class TxLeg {
 
   mutable std::mutex mutex_;  // guards the fields stats() copies
   LegStats stats_;
-  std::uint64_t acked_before_ = 0;  // tcp_acked_bytes of this slot's earlier connections
+  std::uint64_t acked_before_ = 0;      // tcp_acked_bytes of this slot's earlier connections
+  std::uint64_t acked_raw_before_ = 0;  // ... and their tcp_acked_raw_bytes
 };
 
 }  // namespace vmp

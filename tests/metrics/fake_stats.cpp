@@ -55,6 +55,7 @@ Stats sample_tx() {
   s.resent_bytes = 9 << 20;
   s.reconnects = 6;
   s.tcp_acked_bytes = 2950000;
+  s.tcp_acked_raw_bytes = 2900000;
   s.window_bytes_used = 1048576;
   s.window_bytes_limit = 67108864;
   s.reorder_bytes = 0;

@@ -5,11 +5,17 @@
 namespace vmp {
 namespace {
 
+// writing() then sent(): the frame went into the socket whole.
+void put(DeliveryTracker& t, std::uint64_t seq, std::uint64_t bytes, std::uint64_t raw = 0) {
+  t.writing(seq, bytes, raw);
+  t.sent(seq);
+}
+
 TEST(DeliveryTracker, AFrameIsInFlightUntilItsLastByteIsAcked) {
   DeliveryTracker t;
   t.reset(32);      // hello
-  t.sent(7, 1000);  // bytes 32..1032
-  t.sent(9, 500);   // bytes 1032..1532
+  put(t, 7, 1000);  // bytes 32..1032
+  put(t, 9, 500);   // bytes 1032..1532
   t.acked(1031);
   EXPECT_TRUE(t.in_flight(7));
   EXPECT_TRUE(t.in_flight(9));
@@ -24,14 +30,56 @@ TEST(DeliveryTracker, AFrameIsInFlightUntilItsLastByteIsAcked) {
 TEST(DeliveryTracker, ANewConnectionForgetsTheOldOne) {
   DeliveryTracker t;
   t.reset(32);
-  t.sent(1, 100);
+  put(t, 1, 100, 100);
+  t.acked(132);
+  EXPECT_EQ(t.raw_acked(), 100u);
   t.reset(32);
   EXPECT_FALSE(t.in_flight(1));
-  t.sent(2, 100);
+  EXPECT_EQ(t.raw_acked(), 0u);
+  EXPECT_EQ(t.seq_acked(), 0u);
+  put(t, 2, 100);
   t.acked(100);  // the hello and part of frame 2
   EXPECT_TRUE(t.in_flight(2));
   t.acked(132);
   EXPECT_FALSE(t.in_flight(2));
+}
+
+// A frame still being written is not "in flight" (hedging looks only at written frames), but
+// what TCP acknowledged of it counts already.
+TEST(DeliveryTracker, AFrameBeingWrittenCountsAsItsBytesAreAcked) {
+  DeliveryTracker t;
+  t.reset(0);
+  t.writing(3, 1000, 4000);  // compressed 4:1
+  EXPECT_FALSE(t.in_flight(3));
+  EXPECT_EQ(t.frames_in_flight(), 1u);
+  t.acked(250);
+  EXPECT_EQ(t.raw_acked(), 1000u);
+  t.acked(500);
+  EXPECT_EQ(t.raw_acked(), 2000u);
+  t.sent(3);
+  EXPECT_TRUE(t.in_flight(3));
+  EXPECT_EQ(t.seq_acked(), 0u);
+  t.acked(1000);
+  EXPECT_EQ(t.raw_acked(), 4000u);
+  EXPECT_EQ(t.seq_acked(), 4u);
+}
+
+// Stream bytes count once: a copy carries none, and the count never goes back or overshoots.
+TEST(DeliveryTracker, StreamBytesCountOnceAndOnlyForward) {
+  DeliveryTracker t;
+  t.reset(48);
+  put(t, 5, 300, 900);
+  put(t, 5, 300, 0);  // a copy of frame 5 (hedged) on the same connection
+  put(t, 6, 200, 200);
+  std::uint64_t last = 0;
+  for (std::uint64_t acked = 0; acked <= 900; acked += 7) {
+    t.acked(acked);
+    EXPECT_GE(t.raw_acked(), last);
+    last = t.raw_acked();
+  }
+  t.acked(848);
+  EXPECT_EQ(t.raw_acked(), 1100u);
+  EXPECT_EQ(t.seq_acked(), 7u);
 }
 
 }  // namespace

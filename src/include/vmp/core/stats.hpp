@@ -48,6 +48,11 @@ struct LegStats {
   // tx: bytes the peer's TCP acknowledged on this slot, over all its connections (sampled
   // every 200 ms). Unlike receiver confirmations it does not lag by the window.
   std::uint64_t tcp_acked_bytes = 0;
+  // tx: the stream bytes (before the sidechain) of the frames in tcp_acked_bytes, copies of
+  // frames sent before not counted; a frame counts in proportion to its acknowledged share.
+  std::uint64_t tcp_acked_raw_bytes = 0;
+  // tx: one past the highest frame sequence the peer's TCP acknowledged in full (0 = none).
+  std::uint64_t tcp_acked_seq = 0;
   // tx: what this leg delivers while it has work (acknowledged bytes per second over busy
   // intervals, smoothed; 0 = not known yet). Next to tcp.delivery_rate_bytes_per_second it
   // shows whether the leg is as fast as its TCP connection allows.
@@ -78,6 +83,9 @@ struct CodecStats {
 // The sidechain stage (tx: compress or filter; rx: decode), present when it runs.
 struct SidechainStats {
   std::string setting;  // tx: the compress knob in force or "filter"; rx: "decode"
+  // tx: the first frame read after `setting` took effect (frames from it on are transformed
+  // its way; the ones before may still be queued as the previous setting made them).
+  std::uint64_t setting_first_seq = 0;
   std::uint32_t workers = 0;
   double busy_seconds = 0;  // time in transforms, summed over workers
   std::uint64_t depth = 0;  // frames in the stage now
@@ -110,6 +118,12 @@ struct Stats {
   // tx: sum of the legs' tcp_acked_bytes: what the network delivered, as soon as it did
   // (bytes_out trails it by up to a window). The tuner scores genomes by its rate.
   std::uint64_t tcp_acked_bytes = 0;
+  // tx: what those bytes are worth to the user: the stream bytes of the frames, before the
+  // sidechain compressed them, first copies only (LegStats). With a sidechain the tuner scores
+  // genomes by its rate, so a codec is credited for the stream it delivers.
+  std::uint64_t tcp_acked_raw_bytes = 0;
+  // tx: one past the highest frame sequence any leg's peer TCP acknowledged in full.
+  std::uint64_t tcp_acked_seq = 0;
   std::uint64_t frames = 0;
   std::uint64_t resent_frames = 0;  // tx: resends; rx: duplicates dropped
   // tx: payload bytes of those resends (a lost leg's frames, frames sent again on another leg

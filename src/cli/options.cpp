@@ -332,8 +332,7 @@ std::optional<std::string> filter_timeout(const cxxopts::ParseResult& r,
 }
 
 // --compress and --filter. Compression is opt-in (it gives up the zero-copy paths): unless
-// the user says `auto`, the tuner leaves the codec alone, and without a sidechain it leaves
-// the workers alone too.
+// the user says `auto`, the tuner leaves the codec and the workers alone. Needs c.tune set.
 std::optional<std::string> sidechain_options(const cxxopts::ParseResult& r, Config& c) {
   auto& k = c.tx.knobs;
   if (k.compress == "auto") {
@@ -357,11 +356,15 @@ std::optional<std::string> sidechain_options(const cxxopts::ParseResult& r, Conf
       k.frame_bytes =
           static_cast<std::uint32_t>(std::min<std::uint64_t>(4 * MiB, k.window_bytes / 2));
   }
-  // The user's, or (auto) the sidechain feedback's, never the tuner's: its measurements cannot
-  // tell a codec's effect from the window of frames the previous codec encoded.
-  set(c.pinned, KnobId::compress);
-  if (!c.tx.compress_auto && c.tx.filter.command.empty() && k.compress == "none" && !c.tx.key)
-    set(c.pinned, KnobId::sidechain_workers);
+  // `auto` with the tuner: the codec and the stage's workers are genes (the tuner credits each
+  // codec with the stream bytes of its own frames, see tuner/README "Compression"). `auto`
+  // without it: the sidechain's own feedback moves the codec. Otherwise they are the user's.
+  c.tx.compress_tuned = c.tx.compress_auto && c.tune;
+  if (c.tx.compress_tuned) {
+    unset(c.pinned, KnobId::compress);
+  } else {
+    c.pinned |= opt_in_genes();
+  }
   return std::nullopt;
 }
 
@@ -518,6 +521,7 @@ std::optional<std::string> tx_options(const cxxopts::ParseResult& r, Config& c) 
     if (auto e = parse_knob(r, spec, k)) return e;
     set(c.pinned, spec.id);
   }
+  c.tune = r.count("no-tune") == 0;
   if (auto e = sidechain_options(r, c)) return e;
   // A window too small for the default frame shrinks the frame, unless the user chose both.
   if (has(c.pinned, KnobId::window_bytes) && !has(c.pinned, KnobId::frame_bytes) &&
@@ -547,7 +551,6 @@ std::optional<std::string> tx_options(const cxxopts::ParseResult& r, Config& c) 
     if (auto e = in_range("connect-timeout", s, 1, 600)) return e;
     c.tx.connect_timeout = std::chrono::seconds(s);
   }
-  c.tune = r.count("no-tune") == 0;
   if (r.count("tune-seed")) c.tune_seed = r["tune-seed"].as<std::uint64_t>();
   if (r.count("tune-log")) c.tune_log = r["tune-log"].as<std::string>();
   if (r.count("tune-profile")) c.tune_profile = r["tune-profile"].as<std::string>();

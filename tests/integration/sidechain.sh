@@ -31,6 +31,21 @@ for input in empty one random zeros mixed; do
 done
 grep -q 'compress' "$WORK/zstd:1-mixed.tx.err" && fail "a clean transfer logged about compression"
 
+# 1b. --compress auto with the tuner: the codec is a gene, and generation 0 measures the start
+#     (lz4) and the core's defaults (none) at once, so the codec changes mid-stream; the output
+#     stays exact. (Section 1 runs without the tuner: there `auto` is the stage's feedback.)
+input_hash want "$WORK/mixed"
+free_port P
+start_rx auto-tuned.rx "$P"
+run_vmp auto-tuned.tx 60 tx 127.0.0.1 "$P" --compress auto --rate-limit 1M --frame-size 256K \
+  --tune-seed 1 verbose 2 <"$WORK/mixed"
+expect_eq "$VMP_RC" 0 "auto-tuned: tx exit status"
+finish_rx auto-tuned.rx
+expect_eq "$RX_RC" 0 "auto-tuned: rx exit status"
+expect_hash "$RX_HASH" "$want" "auto-tuned: output"
+# "knobs: ..." is logged (verbose 2) whenever the tuner applies a genome.
+expect_grep "$WORK/auto-tuned.tx.err" 'knobs: .*compress=none' "auto-tuned: the tuner tried none"
+
 # 2. Chaos with compression: legs die, compressed frames are resent (the same bytes).
 transfer chaos-zstd "$WORK/mixed" 120 --compress zstd:1 --frame-size 64K chaos 37 threads 4
 transfer chaos-gzip "$WORK/mixed" 120 --filter 'gzip -1' --frame-size 64K chaos 37 threads 4 -- \

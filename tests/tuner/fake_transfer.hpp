@@ -2,7 +2,8 @@
 // integrated over the clock's time, so the tuner sees what it would see on a live transfer but
 // in virtual time: tcp_acked_bytes in steps of the core's 200 ms tick, bytes_out (receiver
 // confirmations) trailing it by a lag, the legs' socket backlog (sent, not yet acknowledged)
-// that still goes out at the previous knobs' rate after a change, RTT in TCP_INFO.
+// that still goes out at the previous knobs' rate after a change, RTT in TCP_INFO; optionally a
+// sidechain (sidechain()).
 #pragma once
 
 #include <cmath>
@@ -55,6 +56,10 @@ class FakeTransfer final : public TransferControl {
     std::lock_guard lock(mutex_);
     advance(clock_.now());
     previous_ = knobs_;
+    if (k.compress != knobs_.compress) {
+      codec_changed_at_ = last_;
+      ++codec_changes_;
+    }
     knobs_ = k;
     applied_at_ = last_;
     applied_.push_back(k);
@@ -76,6 +81,18 @@ class FakeTransfer final : public TransferControl {
     s.finished = finish_at_ > 0 && s.elapsed_seconds >= finish_at_;
     // stdin kept the reader waiting 90% of the time until source_bound_until_.
     s.source_stall_seconds = 0.9 * std::min(s.elapsed_seconds, source_bound_until_);
+    if (cores_) {
+      // The rate is the stream's; what the wire carried does not matter to the tuner.
+      s.tcp_acked_raw_bytes = s.tcp_acked_bytes;
+      s.resent_bytes = 0;
+      SidechainStats sc;
+      sc.setting = knobs_.compress;
+      sc.busy_seconds = busy_;
+      sc.setting_first_seq = codec_changes_ * 1000;
+      const bool arrived = last_ - codec_changed_at_ >= codec_lag_;
+      s.tcp_acked_seq = sc.setting_first_seq + (arrived ? 1 : 0);
+      s.sidechain = sc;
+    }
     LegStats leg;
     leg.state = LegState::up;
     leg.bytes = static_cast<std::uint64_t>(bytes_ + queued());
@@ -157,6 +174,15 @@ class FakeTransfer final : public TransferControl {
     std::lock_guard lock(mutex_);
     resent_share_ = share;
   }
+  // A transfer with a sidechain: the rate is then the stream's (raw) bytes/s, `cores(k)` the
+  // sidechain's busy cores under k, and after the codec changes the frames the previous codec
+  // made go out for `lag` seconds (at the previous knobs' rate) before the new codec's first
+  // frame is acknowledged (Stats::tcp_acked_seq passes SidechainStats::setting_first_seq).
+  void sidechain(std::function<double(const Knobs&)> cores, double lag) {
+    std::lock_guard lock(mutex_);
+    cores_ = std::move(cores);
+    codec_lag_ = lag;
+  }
   // false: a core that does not report tcp_acked_bytes (it stays 0).
   void report_tcp_acks(bool on) {
     std::lock_guard lock(mutex_);
@@ -178,10 +204,13 @@ class FakeTransfer final : public TransferControl {
 
   // The noise-free rate at `t` (absolute): the previous knobs' while the backlog goes out, then
   // the new knobs', ramping up over 0.2 s as new legs slow-start (so the warm-up matters).
+  // With a sidechain, a new codec's frames wait behind the previous codec's (codec_lag_).
   double nominal(double t) const {
     double since = t - applied_at_;
-    if (since < backlog_) return rate_(backlog_follows_new_ ? knobs_ : previous_, t - t0_);
-    return rate_(knobs_, t - t0_) * std::min(1.0, (since - backlog_) / 0.2);
+    const double backlog =
+        cores_ && codec_changed_at_ == applied_at_ ? std::max(backlog_, codec_lag_) : backlog_;
+    if (since < backlog) return rate_(backlog_follows_new_ ? knobs_ : previous_, t - t0_);
+    return rate_(knobs_, t - t0_) * std::min(1.0, (since - backlog) / 0.2);
   }
   // Bytes written into the sockets and not yet delivered.
   double queued() const {
@@ -213,6 +242,7 @@ class FakeTransfer final : public TransferControl {
       double end = std::min(now, next_tick);
       double mid = (last_ + end) / 2;
       bytes_ += std::max(0.0, nominal(mid) * tick_noise_) * (end - last_);
+      if (cores_) busy_ += cores_(knobs_) * (end - last_);
       last_ = end;
       if (end >= next_tick) {
         ++ticks_;
@@ -247,6 +277,11 @@ class FakeTransfer final : public TransferControl {
   bool backlog_follows_new_ = false;
   double applied_at_;
   Knobs previous_;
+  std::function<double(const Knobs&)> cores_;  // set: a sidechain runs
+  double codec_lag_ = 0;
+  double codec_changed_at_ = -1e18;
+  std::uint64_t codec_changes_ = 0;
+  mutable double busy_ = 0;  // the sidechain's busy seconds
   mutable int snapshots_ = 0;
   double source_bound_until_ = 0;
   int throw_after_ = 0;

@@ -32,8 +32,9 @@ Knobs poor_start(std::size_t links) {
 }
 
 GeneticSearch make(std::size_t links, std::uint64_t seed, SearchOptions o = {}) {
-  return GeneticSearch(GenomeCodec(poor_start(links), {}, links, available_congestion_controls()),
-                       o, seed, poor_start(links));
+  return GeneticSearch(
+      GenomeCodec(poor_start(links), opt_in_genes(), links, available_congestion_controls()), o,
+      seed, poor_start(links));
 }
 
 // Runs the search until the true fitness of its best genome reaches `target`; returns the

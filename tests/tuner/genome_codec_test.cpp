@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "knobs_printer.hpp"
 
@@ -15,7 +19,7 @@ std::vector<std::string> kernel_ccs() {
   return available_congestion_controls();
 }
 
-GenomeCodec codec_for(std::size_t links, KnobSet pinned = {}, Knobs base = {}) {
+GenomeCodec codec_for(std::size_t links, KnobSet pinned = opt_in_genes(), Knobs base = {}) {
   return GenomeCodec(base, pinned, links, kernel_ccs());
 }
 
@@ -28,7 +32,7 @@ TEST(GenomeCodec, GenesPerLinkCount) {
 }
 
 TEST(GenomeCodec, PinnedKnobsAreNotGenesAndKeepTheirValues) {
-  KnobSet pinned;
+  KnobSet pinned = opt_in_genes();
   set(pinned, KnobId::legs);
   set(pinned, KnobId::frame_bytes);
   set(pinned, KnobId::congestion);
@@ -56,7 +60,7 @@ TEST(GenomeCodec, RateLimitsAreNeverGenes) {
   Knobs base;
   base.rate_limit = 20 * MiB;
   base.link_rates = {5 * MiB, 0};
-  GenomeCodec c = codec_for(2, {}, base);
+  GenomeCodec c = codec_for(2, opt_in_genes(), base);
   EXPECT_EQ(c.dimension(), codec_for(2).dimension());
   std::mt19937_64 rng(11);
   std::uniform_real_distribution<double> u(0, 1);
@@ -122,7 +126,7 @@ TEST(GenomeCodec, LegsPerLinkSpansEvenSpreadToAllOnOne) {
 }
 
 TEST(GenomeCodec, PinnedPerLinkCapBoundsLegs) {
-  KnobSet pinned;
+  KnobSet pinned = opt_in_genes();
   set(pinned, KnobId::legs_per_link_max);
   Knobs base;
   base.legs_per_link_max = 5;
@@ -132,7 +136,7 @@ TEST(GenomeCodec, PinnedPerLinkCapBoundsLegs) {
 }
 
 TEST(GenomeCodec, PinnedWindowBoundsFrame) {
-  KnobSet pinned;
+  KnobSet pinned = opt_in_genes();
   set(pinned, KnobId::window_bytes);
   Knobs base;
   base.window_bytes = 1 * MiB;
@@ -209,6 +213,56 @@ TEST(GenomeCodec, EveryVectorDecodesToValidKnobs) {
       }
     }
   }
+}
+
+// --compress auto with the tuner: the codec is a step of the compression ladder, ordered
+// cheapest first so that a small mutation tries a neighbouring level; the workers range over
+// the cores. Without it neither is a gene.
+TEST(GenomeCodec, CodecAndWorkersAreGenesOnlyWhenAskedFor) {
+  auto names = [](const GenomeCodec& c) {
+    std::vector<std::string> n;
+    for (std::size_t i = 0; i < c.dimension(); ++i) n.push_back(c.gene_name(i));
+    return n;
+  };
+  for (const auto& n : names(codec_for(1))) {
+    EXPECT_NE(n, "compress");
+    EXPECT_NE(n, "sidechain_workers");
+  }
+  Knobs base;
+  base.compress = "lz4";
+  SearchBounds bounds;
+  bounds.max_sidechain_workers = 4;
+  GenomeCodec c(base, KnobSet{}, 1, kernel_ccs(), bounds);
+  const auto n = names(c);
+  const auto at = [&](std::string_view name) {
+    const auto it = std::find(n.begin(), n.end(), name);
+    EXPECT_NE(it, n.end()) << name;
+    return static_cast<Eigen::Index>(it - n.begin());
+  };
+  const auto codec = at("compress");
+  const auto workers = at("sidechain_workers");
+  EXPECT_EQ(c.shape(static_cast<std::size_t>(codec)), GeneShape::numeric);
+
+  Eigen::VectorXd g = c.encode(base);
+  std::vector<std::string> ladder;
+  for (int i = 0; i <= 100; ++i) {
+    g[codec] = i / 100.0;
+    const auto k = c.decode(g);
+    if (ladder.empty() || ladder.back() != k.compress) ladder.push_back(k.compress);
+    EXPECT_EQ(c.decode(c.encode(k)), k);
+  }
+  EXPECT_EQ(ladder, std::vector<std::string>(kCompressChoices.begin(), kCompressChoices.end()));
+
+  std::set<std::uint32_t> seen;
+  for (int i = 0; i <= 100; ++i) {
+    g[workers] = i / 100.0;
+    seen.insert(c.decode(g).sidechain_workers);
+  }
+  EXPECT_EQ(seen, (std::set<std::uint32_t>{1, 2, 3, 4}));
+  // 0 (one per core) is the top of the range, not the bottom.
+  Knobs all_cores = base;
+  all_cores.sidechain_workers = 0;
+  EXPECT_EQ(c.decode(c.encode(all_cores)).sidechain_workers, 4u);
 }
 
 TEST(GenomeCodec, RejectsInvalidBase) {

@@ -144,6 +144,40 @@ TEST(GoodputMeter, BacklogWaitIsCapped) {
   EXPECT_NEAR(r.warmup_seconds, 2.0, 1e-6);
 }
 
+// With a sidechain the send queue holds ~2 s of frames the previous codec made. A heavy codec
+// that delivers a quarter of the stream lz4 did must be scored by its own frames, not by the
+// old ones still going out (the bias that kept the codec out of the genome before). Also: the
+// stage's CPU is measured.
+TEST(GoodputMeter, ANewCodecIsScoredByItsOwnFrames) {
+  auto stream_rate = [](const Knobs& k, double) { return k.compress == "lz4" ? 20e6 : 5e6; };
+  auto cores = [](const Knobs& k) { return k.compress == "lz4" ? 0.25 : 1.5; };
+  Knobs lz4;
+  lz4.compress = "lz4";
+  Knobs heavy = lz4;
+  heavy.compress = "zstd:9";
+  for (const bool wait : {true, false}) {
+    VirtualClock clock;
+    FakeTransfer fake(clock, lz4, stream_rate, 1, 0.0);
+    fake.sidechain(cores, 2.5);
+    clock.sleep_for(5, {});
+    (void)fake.snapshot();
+    fake.apply(heavy);
+    GoodputMeter meter(fake, clock);
+    MeterPlan p = plan(0.25, 1.0);
+    p.backlog_max_seconds = 2;
+    p.setting_max_seconds = wait ? 4 : 0;
+    MeterResult r = meter.measure(p, {});
+    EXPECT_NEAR(r.sidechain_cores, 1.5, 0.01);
+    if (wait) {
+      EXPECT_GE(r.warmup_seconds, 2.5);
+      EXPECT_LE(r.warmup_seconds, 2.5 + 0.2 + 0.1);
+      EXPECT_NEAR(r.goodput, 5e6, 0.15 * 5e6);
+    } else {
+      EXPECT_GT(r.goodput, 15e6);  // what the wait prevents
+    }
+  }
+}
+
 // A genome whose congestion control makes even the old backlog crawl is abandoned during the
 // backlog wait, not after it.
 TEST(GoodputMeter, AGenomeUnderWhichTheBacklogCrawlsIsAbandonedEarly) {

@@ -9,6 +9,7 @@ EvaluationWindow plan_window(double rtt, const WindowOptions& o) {
   EvaluationWindow w;
   w.warmup_seconds = std::clamp(o.warmup_rtts * rtt, o.warmup_min_seconds, o.warmup_max_seconds);
   w.backlog_max_seconds = std::max(w.warmup_seconds, o.backlog_max_seconds);
+  w.setting_max_seconds = std::max(w.warmup_seconds, o.setting_max_seconds);
   w.measure_seconds =
       std::clamp(o.measure_rtts * rtt, o.measure_min_seconds, o.measure_max_seconds);
   w.sample_seconds = o.sample_seconds;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 namespace vmp::tuner {
@@ -82,6 +83,9 @@ GenomeCodec::GenomeCodec(Knobs base, KnobSet pinned, std::size_t link_count,
         }
         genes_.push_back({spec.id, GeneKind::congestion, 0, 0, 0});
         continue;
+      case KnobId::compress:
+        genes_.push_back({spec.id, GeneKind::codec, 0, 0, 0});
+        continue;
       default:
         break;
     }
@@ -103,6 +107,13 @@ GenomeCodec::GenomeCodec(Knobs base, KnobSet pinned, std::size_t link_count,
         if (!free(KnobId::window_bytes)) {
           hi = std::min(hi, static_cast<double>(floor_granule(base_.window_bytes / 2)));
         }
+        break;
+      case KnobId::sidechain_workers:
+        hi = std::min(hi,
+                      static_cast<double>(bounds.max_sidechain_workers
+                                              ? bounds.max_sidechain_workers
+                                              : std::max(1U, std::thread::hardware_concurrency())));
+        if (hi <= lo) continue;  // one core: nothing to choose
         break;
       case KnobId::window_bytes:
         if (!free(KnobId::frame_bytes)) lo = std::max(lo, 2.0 * base_.frame_bytes);
@@ -153,9 +164,20 @@ Eigen::VectorXd GenomeCodec::encode(const Knobs& k) const {
     const Gene& g = genes_[i];
     double x = 0.5;
     switch (g.kind) {
-      case GeneKind::log_count:
-        x = to_log(static_cast<double>(knob_spec(g.knob).get(k)), g.lo, g.hi);
+      case GeneKind::log_count: {
+        auto n = static_cast<double>(knob_spec(g.knob).get(k));
+        // 0 workers means one per core: the top of the gene's range.
+        if (g.knob == KnobId::sidechain_workers && n == 0) n = g.hi;
+        x = to_log(n, g.lo, g.hi);
         break;
+      }
+      case GeneKind::codec: {
+        const auto it = std::find(kCompressChoices.begin(), kCompressChoices.end(), k.compress);
+        // A level off the ladder (given by hand) starts from the nearest cheaper step: lz4.
+        const auto idx = it == kCompressChoices.end() ? 1 : it - kCompressChoices.begin();
+        x = (static_cast<double>(idx) + 0.5) / static_cast<double>(kCompressChoices.size());
+        break;
+      }
       case GeneKind::legs_share: {
         double links = static_cast<double>(link_count_);
         double frac = std::min(1.0, double(k.legs_per_link_max) / std::max(1.0, double(k.legs)));
@@ -231,6 +253,12 @@ Knobs GenomeCodec::decode(const Eigen::VectorXd& genome) const {
         auto n = congestion_.size();
         auto idx = std::min(n - 1, static_cast<std::size_t>(x * static_cast<double>(n)));
         k.congestion = congestion_[idx];
+        break;
+      }
+      case GeneKind::codec: {
+        const auto n = kCompressChoices.size();
+        const auto idx = std::min(n - 1, static_cast<std::size_t>(x * static_cast<double>(n)));
+        k.compress = std::string(kCompressChoices[idx]);
         break;
       }
       case GeneKind::link_weight: {

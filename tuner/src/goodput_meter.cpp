@@ -7,16 +7,26 @@
 namespace vmp::tuner {
 namespace {
 
-// Raw bytes per wire byte of what the sidechain produced between two snapshots (1 without
-// one; its lifetime ratio until it has produced something new).
-double stage_ratio(const Stats& from, const Stats& to) {
-  if (!to.sidechain) return 1.0;
-  const auto raw0 = from.sidechain ? from.sidechain->raw_bytes() : 0;
-  const auto wire0 = from.sidechain ? from.sidechain->wire_bytes() : 0;
-  const auto raw = to.sidechain->raw_bytes() - raw0;
-  const auto wire = to.sidechain->wire_bytes() - wire0;
-  if (wire == 0) return to.sidechain->ratio();
-  return static_cast<double>(raw) / static_cast<double>(wire);
+// What the user got, as far as the network delivered it (see the header). With a sidechain
+// TCP acknowledges transformed bytes while the user gets the stream: the core counts the stream
+// bytes of the acknowledged frames (first copies only), so a codec that shrinks the data more
+// is credited, for its own frames only. Without one TCP acknowledged a resent frame twice (or
+// once more after a lost leg threw the first copy away): the resent bytes are subtracted. They
+// are counted when sent, a little before TCP acknowledges them, so the difference can dip for
+// a moment after a burst of resends.
+double delivered(const Stats& s, bool by_tcp) {
+  if (!by_tcp) return static_cast<double>(s.bytes_out);
+  if (s.sidechain) return static_cast<double>(s.tcp_acked_raw_bytes);
+  return static_cast<double>(s.tcp_acked_bytes) - static_cast<double>(s.resent_bytes);
+}
+
+// The frames the compress setting in force transforms have started to arrive.
+bool setting_delivered(const Stats& s) {
+  return !s.sidechain || s.tcp_acked_seq > s.sidechain->setting_first_seq;
+}
+
+double busy_seconds(const Stats& s) {
+  return s.sidechain ? s.sidechain->busy_seconds : 0.0;
 }
 
 struct Point {
@@ -77,7 +87,10 @@ MeterResult GoodputMeter::measure(const MeterPlan& plan, std::stop_token stop) {
     const Stats at_apply = poll();
     const std::uint64_t backlog_until = at_apply.tcp_acked_bytes + queued_;
     const bool wait_backlog = tcp_ && queued_ > 0 && plan.backlog_max_seconds > 0;
-    const double until = std::max(plan.warmup_seconds, wait_backlog ? plan.backlog_max_seconds : 0);
+    const bool wait_setting = tcp_ && plan.setting_max_seconds > 0 && !setting_delivered(at_apply);
+    const double until =
+        std::max({plan.warmup_seconds, wait_backlog ? plan.backlog_max_seconds : 0.0,
+                  wait_setting ? plan.setting_max_seconds : 0.0});
     // From the end of the warm-up, the backlog drains the new genome's way as far as the knobs
     // act on live sockets (congestion control, buffers): a genome under which even the old
     // backlog crawls is abandoned here, as during the measurement, instead of after 2 s.
@@ -88,10 +101,15 @@ MeterResult GoodputMeter::measure(const MeterPlan& plan, std::stop_token stop) {
       if (waited >= until - 1e-6) break;
       const bool warm = waited >= plan.warmup_seconds - 1e-6;
       if (warm) {
-        if (!wait_backlog) break;
+        if (!wait_backlog && !wait_setting) break;
         Stats s = poll();
-        if (s.finished || s.tcp_acked_bytes >= backlog_until) break;
-        Point p{s.elapsed_seconds, static_cast<double>(s.tcp_acked_bytes)};
+        const bool backlog_done = !wait_backlog || s.tcp_acked_bytes >= backlog_until ||
+                                  waited >= plan.backlog_max_seconds - 1e-6;
+        const bool setting_done = !wait_setting || setting_delivered(s);
+        if (s.finished || (backlog_done && setting_done)) break;
+        const double acked = s.sidechain ? static_cast<double>(s.tcp_acked_raw_bytes)
+                                         : static_cast<double>(s.tcp_acked_bytes);
+        Point p{s.elapsed_seconds, acked};
         if (!draining) {
           draining.emplace(p);
         } else {
@@ -122,19 +140,8 @@ MeterResult GoodputMeter::measure(const MeterPlan& plan, std::stop_token stop) {
     r.finished = true;
     return r;
   }
-  // TCP acknowledges a resent frame twice (or once more after a lost leg threw the first copy
-  // away): the resent bytes are not goodput. They are counted when sent, a little before TCP
-  // acknowledges them, so the difference can dip for a moment after a burst of resends.
-  // With a sidechain TCP acknowledges compressed bytes, and the user gets the raw ones: what
-  // the network delivered during the measurement counts at the ratio the stage achieved for
-  // the frames it produced meanwhile (so a codec that shrinks the data more is credited).
-  auto wire_value = [](const Stats& s) {
-    return static_cast<double>(s.tcp_acked_bytes) - static_cast<double>(s.resent_bytes);
-  };
-  auto value = [this, &first, &wire_value](const Stats& s) {
-    if (!tcp_) return static_cast<double>(s.bytes_out);
-    return wire_value(first) + (wire_value(s) - wire_value(first)) * stage_ratio(first, s);
-  };
+  auto value = [this](const Stats& s) { return delivered(s, tcp_); };
+  const double busy_from = busy_seconds(first);
   bool by_tcp = tcp_;
   Steps steps({first.elapsed_seconds, value(first)});
   // Dated steps within the trailing abort span, oldest first.
@@ -164,6 +171,10 @@ MeterResult GoodputMeter::measure(const MeterPlan& plan, std::stop_token stop) {
       while (trail.front().elapsed < steps.origin().elapsed) trail.pop_front();
     }
     r.tcp_acked = by_tcp;
+    if (s.elapsed_seconds > first.elapsed_seconds) {
+      r.sidechain_cores =
+          (busy_seconds(s) - busy_from) / (s.elapsed_seconds - first.elapsed_seconds);
+    }
     const Point end = steps.end();
     const Point& origin = steps.origin();
     // Until two steps span some time, only the plain poll-to-poll rate is there.

@@ -74,6 +74,12 @@ TuningSession::TuningSession(TransferControl& control, Clock& clock, TunerOption
   started_ = clock_.now();
 }
 
+bool TuningSession::codec_is_gene() const {
+  const auto& genes = search_.codec().genes();
+  return std::any_of(genes.begin(), genes.end(),
+                     [](const Gene& g) { return g.kind == GeneKind::codec; });
+}
+
 void TuningSession::warn(std::string_view line) const {
   emit_warning(opts_, line);
 }
@@ -97,6 +103,7 @@ bool TuningSession::run_generation(std::stop_token stop) {
     double goodput = o.refused ? 0.0 : o.meter.goodput;
     double fitness =
         penalised_fitness(goodput, e.knobs, search_.codec().link_count(), opts_.leg_cost);
+    if (codec_is_gene()) fitness *= cpu_factor(o.meter.sidechain_cores, opts_.cpu_cost);
     if (e.purpose == Purpose::incumbent) best_held_seconds_ = 0;
     generation_log_.push_back({Measurement{e.id, e.knobs, e.purpose, fitness}, goodput,
                                o.meter.seconds, o.window_seconds, o.meter.warmup_seconds,
@@ -112,6 +119,7 @@ bool TuningSession::run_generation(std::stop_token stop) {
 TuningSession::Outcome TuningSession::evaluate(const Evaluation& e, std::stop_token stop) {
   Outcome o;
   const bool fresh = !applied_ || *applied_ != e.knobs;
+  const bool new_codec = !applied_ || applied_->compress != e.knobs.compress;
   if (fresh) {
     try {
       control_.apply(e.knobs);
@@ -133,6 +141,7 @@ TuningSession::Outcome TuningSession::evaluate(const Evaluation& e, std::stop_to
   MeterPlan plan;
   plan.warmup_seconds = fresh ? w.warmup_seconds : 0.0;
   plan.backlog_max_seconds = fresh ? w.backlog_max_seconds : 0.0;
+  plan.setting_max_seconds = new_codec ? w.setting_max_seconds : 0.0;
   plan.sample_seconds = w.sample_seconds;
   if (e.purpose == Purpose::incumbent) {
     // One window while the search is finding better genomes; after two generations without

@@ -79,8 +79,21 @@ using KnobSet = std::bitset<static_cast<std::size_t>(KnobId::count_)>;
 inline void set(KnobSet& s, KnobId id) {
   s.set(static_cast<std::size_t>(id));
 }
+inline void unset(KnobSet& s, KnobId id) {
+  s.reset(static_cast<std::size_t>(id));
+}
 inline bool has(const KnobSet& s, KnobId id) {
   return s.test(static_cast<std::size_t>(id));
+}
+
+// Knobs the tuner evolves only when a transfer asks for it (--compress auto: the codec and the
+// sidechain's workers); every other tunable knob is a gene unless the user pins it. Callers
+// that do not ask hold these pinned.
+inline KnobSet opt_in_genes() {
+  KnobSet s;
+  set(s, KnobId::compress);
+  set(s, KnobId::sidechain_workers);
+  return s;
 }
 
 // Declared range of one numeric knob, for validation, the CLI and the tuner's encoding.
@@ -170,18 +183,18 @@ inline constexpr std::array<KnobSpec, static_cast<std::size_t>(KnobId::count_)> 
    [](const Knobs& k) { return k.link_weights; },
    [](Knobs& k, std::vector<double> v) { k.link_weights = std::move(v); }},
   {KnobId::compress, "compress", "compress", KnobType::name, {"compress", 0, 0, false}, "",
-   "frame compression: none, lz4, zstd[:LEVEL 1-19], or auto (the "
-   "sidechain's own feedback, picks; see README)", "none",
-   // Not a gene: --compress auto has its own feedback loop (see README).
-   false, false, nullptr, nullptr,
+   "frame compression: none, lz4, zstd[:LEVEL 1-19], or auto (the tuner, or with --no-tune "
+   "the sidechain's own feedback, picks; see README)", "none",
+   // A gene only with --compress auto and the tuner (cli/options.cpp pins it otherwise).
+   true, false, nullptr, nullptr,
    [](const Knobs& k) { return k.compress; },
    [](Knobs& k, std::string v) { k.compress = std::move(v); }},
   {KnobId::sidechain_workers, "sidechain_workers", "sidechain-workers", KnobType::count,
    {"sidechain-workers", 1, 64, true}, "threads",
    "threads compressing/filtering (tx) or decoding (rx) frames, 0 = one per core", "",
-   // Not a gene: the CPU a byte costs depends on the codec and level (which are genes), not
-   // on how many threads share the work; fewer threads could only make the stage slower.
-   false, true,
+   // A gene with the codec (--compress auto and the tuner): when both ends share the cores
+   // (loopback, a busy host) fewer compressing threads can leave more to the rest.
+   true, true,
    [](const Knobs& k) -> std::uint64_t { return k.sidechain_workers; },
    [](Knobs& k, std::uint64_t v) { k.sidechain_workers = static_cast<std::uint32_t>(v); }},
   // Not genes: limits are the user's ceilings (a shared link, a metered line); the tuner
@@ -220,8 +233,9 @@ inline constexpr KnobRange kFrameRange = knob_spec(KnobId::frame_bytes).range;
 inline constexpr KnobRange kWindowRange = knob_spec(KnobId::window_bytes).range;
 inline constexpr KnobRange kSockBufRange = knob_spec(KnobId::sndbuf_bytes).range;
 
-// The compression ladder --compress auto climbs, cheapest first: each step
-// shrinks typical data more and costs more CPU per byte.
+// The compression ladder --compress auto climbs (the sidechain's feedback a step at a time,
+// the tuner's codec gene anywhere along it), cheapest first: each step shrinks typical data
+// more and costs more CPU per byte.
 inline constexpr std::array<std::string_view, 6> kCompressChoices{"none",   "lz4",    "zstd:1",
                                                                   "zstd:3", "zstd:6", "zstd:9"};
 

@@ -8,8 +8,19 @@
 // 10 Gbit/s one. With the default leg_cost 0.002, doubling from n to 2n legs must gain more
 // than about 0.2% x n: 8 -> 16 legs needs 1.6%, 32 -> 64 needs 6.6%, and going from 16 to 64
 // legs for a 2% gain loses. leg_cost 0 turns the penalty off.
+//
+// When the tuner chooses the codec, the CPU it burns is a cost too (it is taken from whatever
+// else runs on the host, the receiver's decoding among them when both ends share it):
+//
+//   x exp(-cpu_cost x cores)      (cores = the sidechain's busy seconds per second measured)
+//
+// With the default 0.1 a core kept busy for the whole transfer must buy 10% more goodput: on a
+// slow link a heavier zstd level wins while its ratio pays for it, and the ladder stops where
+// the CPU, not the network, would set the pace (there goodput itself falls).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 
 #include "knobs.hpp"
@@ -17,6 +28,7 @@
 namespace vmp::tuner {
 
 inline constexpr double kDefaultLegCost = 0.002;
+inline constexpr double kDefaultCpuCost = 0.1;
 
 // The factor in (0, 1] that multiplies goodput for these knobs.
 double cost_factor(const Knobs& knobs, std::size_t link_count, double leg_cost);
@@ -24,6 +36,10 @@ double cost_factor(const Knobs& knobs, std::size_t link_count, double leg_cost);
 inline double penalised_fitness(double goodput, const Knobs& knobs, std::size_t link_count,
                                 double leg_cost) {
   return goodput * cost_factor(knobs, link_count, leg_cost);
+}
+
+inline double cpu_factor(double sidechain_cores, double cpu_cost) {
+  return std::exp(-std::max(0.0, cpu_cost) * std::max(0.0, sidechain_cores));
 }
 
 }  // namespace vmp::tuner

@@ -18,6 +18,10 @@ struct WindowOptions {
   // The warm-up is extended (up to this long in all) until the bytes queued in the legs'
   // sockets when the knobs changed are acknowledged: a drained leg keeps sending its queue.
   double backlog_max_seconds = 2.0;
+  // After the codec changes, the warm-up is extended (up to this long in all) until the first
+  // frame it compressed is acknowledged: the send queue still holds ~2 s of delivery that the
+  // previous codec made (goodput_meter.hpp).
+  double setting_max_seconds = 4.0;
   double measure_rtts = 20;
   // 0.8 s is four steps of the core's 200 ms TCP-ack sampling; the meter dates steps to one
   // poll (<= 50 ms per end, so <= 12% worst case, ~4% typical, at 0.8 s; the search's
@@ -37,6 +41,7 @@ struct WindowOptions {
 struct EvaluationWindow {
   double warmup_seconds = 0;
   double backlog_max_seconds = 0;
+  double setting_max_seconds = 0;
   double measure_seconds = 0;
   double sample_seconds = 0;
 };

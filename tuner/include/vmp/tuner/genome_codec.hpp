@@ -1,7 +1,8 @@
 // Knobs <-> genome. A genome is a point in the unit cube [0,1]^d, one coordinate ("gene") per
 // knob the tuner may change, so that one mutation step means the same thing for every knob.
 // Byte sizes and leg counts are log-scaled (4 -> 8 legs matters as much as 32 -> 64), integers
-// are rounded, the congestion control is a category picked from what the kernel offers, and
+// are rounded, the congestion control is a category picked from what the kernel offers, the
+// codec a step of the compression ladder (cheapest first, so it is ordered), and
 // knobs the user pinned are not genes at all: they are held at their given values.
 // decode() is total: every vector, even one outside the cube, yields validate()-clean Knobs.
 #pragma once
@@ -32,6 +33,9 @@ struct SearchBounds {
   // waste experiments there (0 = kernel autotuning is always a choice).
   std::uint32_t min_sockbuf_bytes = 64 * KiB;
   std::uint32_t max_sockbuf_bytes = 32 * MiB;
+  // Compressing threads (when the codec is a gene): more than the cores only queue for them.
+  // 0 = the cores this machine has.
+  std::uint32_t max_sidechain_workers = 0;
 };
 
 enum class GeneKind {
@@ -41,6 +45,7 @@ enum class GeneKind {
   sockbuf,      // 0 (kernel autotuning) for the bottom fifth, else log scale
   congestion,   // category index into the kernel's list
   link_weight,  // relative share of one link, 0..100
+  codec,        // a step of kCompressChoices: ordinal, so a small step is a neighbouring level
 };
 
 struct Gene {

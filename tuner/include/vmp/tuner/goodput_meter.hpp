@@ -2,7 +2,8 @@
 // experiment is abandoned early and a stop request ends the wait at once.
 //
 // Goodput is the rate of Stats::tcp_acked_bytes: what the receiver's TCP acknowledged, summed
-// over the legs. Not Stats::bytes_out (the receiver's write confirmations): those trail the
+// over the legs (with a sidechain: Stats::tcp_acked_raw_bytes, the stream bytes those frames
+// carry). Not Stats::bytes_out (the receiver's write confirmations): those trail the
 // network by up to a window (64 MiB is ~5 s at 100 Mbit/s) and arrive in bursts when a late
 // frame releases everything queued behind it, so a genome was credited with bytes its
 // predecessor sent. The TCP count leads them by that window and moves smoothly. It also counts
@@ -32,6 +33,11 @@ struct MeterPlan {
   // bytes that were queued in the legs' sockets when it began have been acknowledged: they go
   // out the way the previous genome queued them. 0 = do not wait for them.
   double backlog_max_seconds = 0;
+  // With a sidechain, also keep waiting (up to this long since the measurement began) until the
+  // first frame transformed under the compress setting in force is acknowledged: the send queue
+  // holds frames the previous setting made (the transmitter reads ~2 s of delivery ahead), and
+  // they would be measured as this one's. 0 = do not wait for them.
+  double setting_max_seconds = 0;
   double measure_seconds = 1;   // measured
   double sample_seconds = 0.1;  // snapshot period
   // Abandon the measurement when goodput over the trailing `abort_span_seconds` falls below
@@ -42,10 +48,11 @@ struct MeterPlan {
 };
 
 struct MeterResult {
-  double goodput = 0;         // bytes/s over the measured span (trailing span if aborted)
-  double seconds = 0;         // measured span
-  double warmup_seconds = 0;  // waited before measuring (warm-up plus backlog)
-  bool tcp_acked = false;     // measured by tcp_acked_bytes (false: by bytes_out)
+  double goodput = 0;          // bytes/s over the measured span (trailing span if aborted)
+  double seconds = 0;          // measured span
+  double warmup_seconds = 0;   // waited before measuring (warm-up plus backlog)
+  bool tcp_acked = false;      // measured by tcp_acked_bytes (false: by bytes_out)
+  double sidechain_cores = 0;  // the sidechain's busy time per second measured (its CPU)
   bool aborted = false;
   bool stopped = false;   // stop was requested: the result is meaningless
   bool finished = false;  // the transfer ended during the measurement

@@ -28,8 +28,9 @@ struct TunerOptions {
   std::string log_path;
   // --tune-profile FILE: start from it if present and valid, save the best to it (profile.hpp).
   std::string profile_path;
-  // Knobs given on the command line; they are not genes and keep their values.
-  KnobSet pinned;
+  // Knobs given on the command line; they are not genes and keep their values. By default
+  // also the opt-in ones (the codec): the command line unpins them for --compress auto.
+  KnobSet pinned = opt_in_genes();
   // Number of `tx` targets; link weights are genes only with two or more.
   std::size_t link_count = 1;
   // Measure the core's default knobs second in generation 0 (genetic_search.hpp, anchors).
@@ -37,6 +38,8 @@ struct TunerOptions {
   bool defaults_anchor = true;
   // Per-leg cost in the fitness (cost_penalty.hpp). 0 = pure goodput.
   double leg_cost = kDefaultLegCost;
+  // Cost of a busy sidechain core in the fitness, when the codec is a gene (cost_penalty.hpp).
+  double cpu_cost = kDefaultCpuCost;
   // Population, offspring, step sizes, change detection (genetic_search.hpp).
   SearchOptions search;
   // Evaluation window sizing (evaluation_window.hpp).

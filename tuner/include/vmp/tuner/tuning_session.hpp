@@ -36,6 +36,8 @@ class TuningSession {
   const GeneticSearch& search() const { return search_; }
   std::uint64_t seed() const { return seed_; }
   bool tunable() const { return search_.codec().dimension() > 0; }
+  // The codec is a gene (--compress auto with the tuner): its CPU then counts in the fitness.
+  bool codec_is_gene() const;
 
  private:
   struct Outcome {

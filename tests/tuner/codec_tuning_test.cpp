@@ -130,48 +130,42 @@ std::string summary(const std::map<std::string, int>& chosen) {
 
 constexpr std::uint64_t kSeeds = 10;
 
-// Loopback: the wire outruns every codec; compressing only takes CPU from both ends.
-TEST(CodecTuning, AFastLinkSettlesOnNoneOrLz4) {
-  const Host host = host_with_link(5e9);
+// Tunes from kSeeds seeds on `host`; every outcome must be within 90% of the best codec and
+// pass `check` (which states what the codec must or must not be). Prints what was chosen.
+template <typename Check>
+void tune_every_seed(const Host& host, std::string_view link, Check check) {
   std::map<std::string, int> chosen;
   for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
     const auto s = tune(host, seed);
     ++chosen[s.best.compress];
-    EXPECT_TRUE(s.best.compress == "none" || s.best.compress == "lz4") << to_string(s.best);
+    check(s.best);
     EXPECT_GE(s.share_of_best, 0.9) << to_string(s.best);
   }
-  std::cout << "[ codec ] fast link (5 GB/s wire, 2 cores): best after 120 s:" << summary(chosen)
-            << "\n";
+  std::cout << "[ codec ] " << link << ": best after 120 s:" << summary(chosen) << "\n";
+}
+
+// Loopback: the wire outruns every codec; compressing only takes CPU from both ends.
+TEST(CodecTuning, AFastLinkSettlesOnNoneOrLz4) {
+  tune_every_seed(host_with_link(5e9), "fast link (5 GB/s wire, 2 cores)", [](const Knobs& k) {
+    EXPECT_TRUE(k.compress == "none" || k.compress == "lz4") << to_string(k);
+  });
 }
 
 // 100 Mbit/s: every codec is network-bound, so the one that shrinks most within the CPU's
 // means wins; the heaviest levels pay for their CPU.
 TEST(CodecTuning, ASlowLinkSettlesOnAZstdLevelTheCpuKeepsUpWith) {
-  const Host host = host_with_link(12.5e6);
-  std::map<std::string, int> chosen;
-  for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
-    const auto s = tune(host, seed);
-    ++chosen[s.best.compress];
-    EXPECT_EQ(s.best.compress.rfind("zstd:", 0), 0u) << to_string(s.best);
-    EXPECT_GE(s.share_of_best, 0.9) << to_string(s.best);
-  }
-  std::cout << "[ codec ] slow link (100 Mbit/s): best after 120 s:" << summary(chosen) << "\n";
+  tune_every_seed(host_with_link(12.5e6), "slow link (100 Mbit/s)", [](const Knobs& k) {
+    EXPECT_EQ(k.compress.rfind("zstd:", 0), 0u) << to_string(k);
+  });
 }
 
 // 1 Gbit/s: the heavy levels would make the CPU the bottleneck (zstd:9 does 140 MB/s of stream
 // on two cores, less than the link carries of it).
 TEST(CodecTuning, AMiddleLinkAvoidsLevelsThatMakeTheCpuTheBottleneck) {
-  const Host host = host_with_link(125e6);
-  std::map<std::string, int> chosen;
-  for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
-    const auto s = tune(host, seed);
-    ++chosen[s.best.compress];
-    EXPECT_NE(s.best.compress, "none") << to_string(s.best);
-    EXPECT_NE(s.best.compress, "zstd:9") << to_string(s.best);
-    EXPECT_GE(s.share_of_best, 0.9) << to_string(s.best);
-  }
-  std::cout << "[ codec ] middle link (1 Gbit/s, 2 cores): best after 120 s:" << summary(chosen)
-            << "\n";
+  tune_every_seed(host_with_link(125e6), "middle link (1 Gbit/s, 2 cores)", [](const Knobs& k) {
+    EXPECT_NE(k.compress, "none") << to_string(k);
+    EXPECT_NE(k.compress, "zstd:9") << to_string(k);
+  });
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #   scripts/test.sh            everything (network rig tests need root; they skip otherwise)
 #   SKIP_DEPS=1 scripts/test.sh    do not apt-get install
 #   SKIP_ASAN=1 scripts/test.sh    only the normal build
-#   SKIP_FUZZ=1 scripts/test.sh    no fuzzing; FUZZ_SECONDS=N fuzzes each target N s (default 60)
+#   SKIP_FUZZ=1 scripts/test.sh    no fuzzing; FUZZ_SECONDS=N fuzzes each target N s (default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -16,8 +16,10 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 
 echo "== tests (normal build)"
-# Serial: the integration and rig tests measure throughput and own network namespaces.
-ctest --test-dir build --output-on-failure --timeout 900
+# The unit tests (simulated time, no sockets shared) run in parallel; the integration and rig
+# tests one at a time: they measure throughput and own network namespaces.
+ctest --test-dir build --output-on-failure --timeout 900 -L unit -j"$jobs"
+ctest --test-dir build --output-on-failure --timeout 900 -LE unit
 
 if [ -z "${SKIP_ASAN:-}" ]; then
   echo "== build (ASan + UBSan)"
@@ -29,10 +31,11 @@ if [ -z "${SKIP_ASAN:-}" ]; then
   # sanitizer, not the network, and double the CI time.
   export VMP_BIG_BYTES=$((64 * 1024 * 1024)) VMP_HUGE_BYTES=$((512 * 1024 * 1024))
   export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  ctest --test-dir build-asan --output-on-failure --timeout 900 -LE 'rig|prometheus'
+  ctest --test-dir build-asan --output-on-failure --timeout 900 -L unit -j"$jobs"
+  ctest --test-dir build-asan --output-on-failure --timeout 900 -LE 'unit|rig|prometheus'
 fi
 if [ -z "${SKIP_FUZZ:-}" ]; then
-  echo "== fuzz (libFuzzer, clang; each target ${FUZZ_SECONDS:-60} s)"
-  tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
+  echo "== fuzz (libFuzzer, clang; each target ${FUZZ_SECONDS:-30} s)"
+  tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"
 fi
 echo "== all tests passed"

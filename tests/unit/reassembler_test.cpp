@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <thread>
 
 namespace vmp {
@@ -137,13 +138,18 @@ TEST(Reassembler, WriterWaitsForTheMissingFrame) {
   r.insert(make(pool, 1, 10, true));
   std::optional<InFrame> got;
   std::thread writer([&] { got = r.next(); });
+  // Until the writer thread is scheduled there is no gap; a loaded machine may take a while.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!r.gap() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Its wait began before we saw it, so it has waited at least as long as we sleep now.
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   const auto gap = r.gap();  // the writer waits for frame 0, frame 1 is there
   ASSERT_TRUE(gap);
   EXPECT_EQ(gap->seq, 0u);
   EXPECT_EQ(gap->frames_behind, 1u);
   EXPECT_EQ(gap->bytes_behind, 10u);
-  EXPECT_GE(gap->waited, std::chrono::milliseconds(20));
+  EXPECT_GE(gap->waited, std::chrono::milliseconds(30));
   r.insert(make(pool, 0, 10));
   writer.join();
   ASSERT_TRUE(got);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -248,7 +249,30 @@ std::string quoted(const std::string& command) {
   return "'" + out + "'";
 }
 
+bool plain_word_char(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return std::isalnum(u) != 0 || std::strchr("-_./=:,+@%", c) != nullptr;
+}
+
 }  // namespace
+
+std::optional<std::vector<std::string>> words_without_shell(const std::string& command) {
+  std::vector<std::string> words;
+  std::string word;
+  for (const char c : command) {
+    if (c == ' ' || c == '\t') {
+      if (!word.empty()) words.push_back(std::exchange(word, {}));
+    } else if (c == '\0' || !plain_word_char(c)) {
+      return std::nullopt;
+    } else {
+      word += c;
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  // `NAME=value cmd` sets a variable for cmd: shell syntax.
+  if (words.empty() || words.front().find('=') != std::string::npos) return std::nullopt;
+  return words;
+}
 
 FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
                         const FilterLimits& limits) {
@@ -311,12 +335,23 @@ FilterResult run_filter(const std::string& command, std::span<const std::byte> i
   ::posix_spawnattr_setsigmask(attr.get(), &empty);
   ::posix_spawnattr_setsigdefault(attr.get(), &pipe_default);
 
-  char* argv[] = {const_cast<char*>("sh"), const_cast<char*>("-c"),
-                  const_cast<char*>(command.c_str()), nullptr};
   Child child;
-  if (const int rc =
-          ::posix_spawn(child.pid_out(), "/bin/sh", actions.get(), attr.get(), argv, environ);
-      rc != 0) {
+  int rc = -1;
+  if (const auto words = words_without_shell(command)) {
+    std::vector<char*> argv;
+    for (const auto& w : *words) argv.push_back(const_cast<char*>(w.c_str()));
+    argv.push_back(nullptr);
+    rc = ::posix_spawnp(child.pid_out(), argv[0], actions.get(), attr.get(), argv.data(), environ);
+    // Not found (or not runnable): the shell below runs it as before, and so reports it as
+    // before (status 127, "not found"), and runs a builtin such as `exit 3`.
+    if (rc != 0) *child.pid_out() = -1;
+  }
+  if (rc != 0) {
+    char* argv[] = {const_cast<char*>("sh"), const_cast<char*>("-c"),
+                    const_cast<char*>(command.c_str()), nullptr};
+    rc = ::posix_spawn(child.pid_out(), "/bin/sh", actions.get(), attr.get(), argv, environ);
+  }
+  if (rc != 0) {
     *child.pid_out() = -1;  // nothing to reap
     return fail("could not be started: " + errno_text(rc));
   }

@@ -196,6 +196,26 @@ TEST_F(RunFilter, TooMuchOutputIsAnError) {
   EXPECT_EQ(exact.output.size(), kMiB);
 }
 
+TEST(WordsWithoutShell, PlainWordsAreSplitAnythingElseNeedsTheShell) {
+  using Words = std::vector<std::string>;
+  EXPECT_EQ(words_without_shell("gzip -1"), (Words{"gzip", "-1"}));
+  EXPECT_EQ(words_without_shell("  xz\t-T1  -dc "), (Words{"xz", "-T1", "-dc"}));
+  EXPECT_EQ(words_without_shell("dd bs=1M status=none"), (Words{"dd", "bs=1M", "status=none"}));
+  EXPECT_EQ(words_without_shell("/usr/bin/zstd -1 --long=27"),
+            (Words{"/usr/bin/zstd", "-1", "--long=27"}));
+  for (const char* shell : {"", "  ", "gzip -1 | cat", "FOO=1 gzip", "echo $HOME", "'gzip'",
+                            "gzip -1 >x", "cat *", "a;b", "gzip\n-1", "cat ~/x", "gz\\ip"})
+    EXPECT_FALSE(words_without_shell(shell)) << shell;
+}
+
+// Started directly or not, a command means what the shell would make of it: a builtin (no
+// program on PATH) still runs in the shell.
+TEST_F(RunFilter, ABuiltinStillRunsInTheShell) {
+  const auto r = run_filter("exit 3", {}, kRoomy);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "filter 'exit 3' exited with status 3");
+}
+
 TEST_F(RunFilter, AMissingProgramIsTheShellsStatus127) {
   const auto r = run_filter("vmp-no-such-program -1", bytes_of("abc"), kRoomy);
   EXPECT_FALSE(r.ok);

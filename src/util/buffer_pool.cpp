@@ -21,8 +21,8 @@ Buffer::~Buffer() {
 }
 
 void Buffer::release() {
-  if (bytes_ && pool_) pool_->put(std::move(bytes_), capacity_);
-  bytes_.reset();
+  if (bytes_.data && pool_) pool_->put(std::move(bytes_), capacity_);
+  bytes_ = {};
   capacity_ = 0;
 }
 
@@ -46,10 +46,23 @@ Buffer BufferPool::get(std::size_t capacity) {
       }
     }
   }
-  return Buffer(std::make_unique_for_overwrite<std::byte[]>(capacity), capacity, this);
+  return Buffer(allocate(capacity), capacity, this);
 }
 
-void BufferPool::put(std::unique_ptr<std::byte[]> bytes, std::size_t capacity) {
+BufferStorage BufferPool::allocate(std::size_t capacity) {
+  const auto per_region = HugeRegion::buffers_per_region(capacity);
+  if (!per_region) {
+    auto heap = std::make_unique_for_overwrite<std::byte[]>(capacity);
+    auto* data = heap.get();
+    return {std::move(heap), nullptr, data};
+  }
+  auto region = std::make_shared<const HugeRegion>(*per_region * capacity);
+  for (std::size_t i = 1; i < *per_region; ++i)
+    put({nullptr, region, region->data() + i * capacity}, capacity);
+  return {nullptr, region, region->data()};
+}
+
+void BufferPool::put(BufferStorage bytes, std::size_t capacity) {
   std::lock_guard lock(mutex_);
   if (idle_bytes_ + capacity > max_idle_bytes_) return;  // freed here, outside the budget
   idle_.push_back({std::move(bytes), capacity});

@@ -1,16 +1,45 @@
 // Recycles large payload buffers. A fresh 1 MiB allocation is an mmap plus 256 page faults;
 // reusing buffers keeps the hot path free of both and keeps RSS flat at the window size.
+// Buffers of 512 KiB and more whose size fits huge pages well (1 MiB: two to a 2 MiB page)
+// are carved from huge-page regions (util/huge_region.hpp); the others come from the heap.
 #pragma once
 
 #include <cstddef>
 #include <memory>
 #include <mutex>
 #include <span>
+#include <utility>
 #include <vector>
+
+#include "util/huge_region.hpp"
 
 namespace vmp {
 
 class BufferPool;
+
+// A buffer's memory: its own heap block, or a share of a huge-page region that holds several
+// buffers (the region is unmapped when the last of them is freed).
+struct BufferStorage {
+  BufferStorage() = default;
+  BufferStorage(std::unique_ptr<std::byte[]> own, std::shared_ptr<const HugeRegion> shared,
+                std::byte* at)
+      : heap(std::move(own)), region(std::move(shared)), data(at) {}
+  // A moved-from storage owns nothing, and says so (data null).
+  BufferStorage(BufferStorage&& other) noexcept
+      : heap(std::move(other.heap)),
+        region(std::move(other.region)),
+        data(std::exchange(other.data, nullptr)) {}
+  BufferStorage& operator=(BufferStorage&& other) noexcept {
+    heap = std::move(other.heap);
+    region = std::move(other.region);
+    data = std::exchange(other.data, nullptr);
+    return *this;
+  }
+
+  std::unique_ptr<std::byte[]> heap;
+  std::shared_ptr<const HugeRegion> region;
+  std::byte* data = nullptr;
+};
 
 // An owned, uninitialised byte buffer that returns to its pool when destroyed.
 class Buffer {
@@ -22,18 +51,18 @@ class Buffer {
   Buffer& operator=(const Buffer&) = delete;
   ~Buffer();
 
-  std::byte* data() { return bytes_.get(); }
-  const std::byte* data() const { return bytes_.get(); }
+  std::byte* data() { return bytes_.data; }
+  const std::byte* data() const { return bytes_.data; }
   std::size_t capacity() const { return capacity_; }
-  std::span<std::byte> span() { return {bytes_.get(), capacity_}; }
+  std::span<std::byte> span() { return {bytes_.data, capacity_}; }
 
  private:
   friend class BufferPool;
-  Buffer(std::unique_ptr<std::byte[]> bytes, std::size_t capacity, BufferPool* pool)
+  Buffer(BufferStorage bytes, std::size_t capacity, BufferPool* pool)
       : bytes_(std::move(bytes)), capacity_(capacity), pool_(pool) {}
   void release();
 
-  std::unique_ptr<std::byte[]> bytes_;
+  BufferStorage bytes_;
   std::size_t capacity_ = 0;
   BufferPool* pool_ = nullptr;
 };
@@ -57,10 +86,12 @@ class BufferPool {
 
  private:
   friend class Buffer;
-  void put(std::unique_ptr<std::byte[]> bytes, std::size_t capacity);
+  void put(BufferStorage bytes, std::size_t capacity);
+  // A new buffer of a size class; its region's other buffers, if any, go idle.
+  BufferStorage allocate(std::size_t capacity);
 
   struct Idle {
-    std::unique_ptr<std::byte[]> bytes;
+    BufferStorage bytes;
     std::size_t capacity;
   };
   static constexpr std::size_t kExactUpTo = 64 * 1024;

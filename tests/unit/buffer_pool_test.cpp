@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstring>
+
 namespace vmp {
 namespace {
 
@@ -61,6 +64,56 @@ TEST(BufferPool, MovedBufferReturnsOnce) {
     c = std::move(b);
   }
   EXPECT_EQ(pool.idle_bytes(), 100u);
+}
+
+// Sizes that fill huge pages well get them; the others would waste more than an eighth.
+TEST(HugeRegion, CarvesOnlySizesThatFitHugePages) {
+  if (!HugeRegion::buffers_per_region(1 << 20)) GTEST_SKIP() << "AddressSanitizer build";
+  EXPECT_EQ(HugeRegion::buffers_per_region(1 << 20), 2u);
+  EXPECT_EQ(HugeRegion::buffers_per_region(512 << 10), 4u);
+  EXPECT_EQ(HugeRegion::buffers_per_region(640 << 10), 3u);
+  EXPECT_EQ(HugeRegion::buffers_per_region(4 << 20), 1u);
+  EXPECT_EQ(HugeRegion::buffers_per_region(3584 << 10), 1u);            // 3.5 MiB in 4: 1/8 spare
+  EXPECT_EQ(HugeRegion::buffers_per_region(1280 << 10), std::nullopt);  // 1.25 MiB in 2
+  EXPECT_EQ(HugeRegion::buffers_per_region(5 << 20), std::nullopt);     // 5 MiB in 6
+  EXPECT_EQ(HugeRegion::buffers_per_region(256 << 10), std::nullopt);   // small: the heap
+  const HugeRegion region(3 << 20);
+  EXPECT_EQ(region.size(), std::size_t{4} << 20);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(region.data()) % HugeRegion::kHugePage, 0u);
+  std::memset(region.data(), 0xab, region.size());  // all of it is ours to write
+}
+
+// Two 1 MiB buffers share a huge page: the first get maps the region and leaves its other
+// half idle, the second get takes that half.
+TEST(BufferPool, OneMebibyteBuffersComeTwoToAHugePage) {
+  if (!HugeRegion::buffers_per_region(1 << 20)) GTEST_SKIP() << "AddressSanitizer build";
+  BufferPool pool(8 << 20);
+  auto a = pool.get(1 << 20);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a.data()) % HugeRegion::kHugePage, 0u);
+  EXPECT_EQ(pool.idle_bytes(), 1u << 20);
+  auto b = pool.get(1 << 20);
+  EXPECT_EQ(b.data(), a.data() + (1 << 20));
+  EXPECT_EQ(pool.idle_bytes(), 0u);
+  std::memset(a.data(), 1, a.capacity());
+  std::memset(b.data(), 2, b.capacity());
+  EXPECT_EQ(a.data()[(1 << 20) - 1], std::byte{1});
+  {
+    Buffer moved = std::move(a);  // returns once, from `moved`
+  }
+  EXPECT_EQ(pool.idle_bytes(), 1u << 20);
+  b = Buffer();
+  EXPECT_EQ(pool.idle_bytes(), 2u << 20);
+  pool.set_max_idle_bytes(0);  // both halves freed: the region goes with the second
+  EXPECT_EQ(pool.idle_bytes(), 0u);
+}
+
+// With no room for the region's other half in the budget, it is not kept.
+TEST(BufferPool, ASpareHalfOutsideTheBudgetIsNotKept) {
+  if (!HugeRegion::buffers_per_region(1 << 20)) GTEST_SKIP() << "AddressSanitizer build";
+  BufferPool pool(0);
+  auto a = pool.get(1 << 20);
+  EXPECT_EQ(pool.idle_bytes(), 0u);
+  a.data()[0] = std::byte{7};
 }
 
 }  // namespace

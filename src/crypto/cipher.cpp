@@ -92,18 +92,46 @@ void aead_seal(Cipher c, const Key256& key, const Nonce& nonce, std::span<const 
 
 bool aead_open(Cipher c, const Key256& key, const Nonce& nonce, std::span<const std::byte> aad,
                std::span<std::byte> data, ConstTag tag) {
-  auto ctx = new_ctx();
+  AeadOpener opener(c, key, nonce, aad);
+  opener.update(data);
+  return opener.finish(tag);
+}
+
+struct AeadOpener::Ctx {
+  CipherCtx evp = new_ctx();
+};
+
+AeadOpener::AeadOpener(Cipher c, const Key256& key, const Nonce& nonce,
+                       std::span<const std::byte> aad)
+    : ctx_(std::make_unique<Ctx>()) {
   int len = 0;
-  int last = 0;
+  if (EVP_DecryptInit_ex(ctx_->evp.get(), evp(c), nullptr, u8(key), u8(nonce)) != 1 ||
+      EVP_DecryptUpdate(ctx_->evp.get(), nullptr, &len, u8(aad), static_cast<int>(aad.size())) != 1)
+    fail("AEAD open");
+}
+
+AeadOpener::AeadOpener(AeadOpener&&) noexcept = default;
+AeadOpener& AeadOpener::operator=(AeadOpener&&) noexcept = default;
+AeadOpener::~AeadOpener() = default;
+
+void AeadOpener::update(std::span<std::byte> data) {
+  int len = 0;
+  // GCM and ChaCha20-Poly1305 are stream modes: every byte in comes out at once.
+  if (EVP_DecryptUpdate(ctx_->evp.get(), u8(data), &len, u8(data), static_cast<int>(data.size())) !=
+          1 ||
+      static_cast<std::size_t>(len) != data.size())
+    fail("AEAD open");
+}
+
+bool AeadOpener::finish(ConstTag tag) {
   // OpenSSL takes the expected tag through a non-const pointer; it only reads it.
   std::array<unsigned char, kTagBytes> expected{};
   std::copy_n(u8(std::span<const std::byte>(tag)), kTagBytes, expected.begin());
-  if (EVP_DecryptInit_ex(ctx.get(), evp(c), nullptr, u8(key), u8(nonce)) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, u8(aad), static_cast<int>(aad.size())) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), u8(data), &len, u8(data), static_cast<int>(data.size())) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, kTagBytes, expected.data()) != 1)
+  if (EVP_CIPHER_CTX_ctrl(ctx_->evp.get(), EVP_CTRL_AEAD_SET_TAG, kTagBytes, expected.data()) != 1)
     fail("AEAD open");
-  return EVP_DecryptFinal_ex(ctx.get(), u8(data) + len, &last) == 1;
+  std::array<unsigned char, 16> tail{};  // a stream mode leaves nothing to flush
+  int last = 0;
+  return EVP_DecryptFinal_ex(ctx_->evp.get(), tail.data(), &last) == 1;
 }
 
 }  // namespace vmp::crypto

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -36,5 +37,24 @@ void aead_seal(Cipher c, const Key256& key, const Nonce& nonce, std::span<const 
 // In place: decrypts data; false when the tag does not match (data then holds nothing usable).
 bool aead_open(Cipher c, const Key256& key, const Nonce& nonce, std::span<const std::byte> aad,
                std::span<std::byte> data, ConstTag tag);
+
+// aead_open in pieces, in place, for a message that arrives in pieces: each piece is decrypted
+// while it is still in the cache from being received (decrypting a whole 1 MiB frame after it
+// arrived read it from memory a second time). Nothing decrypted may be used before finish()
+// returned true.
+class AeadOpener {
+ public:
+  AeadOpener(Cipher c, const Key256& key, const Nonce& nonce, std::span<const std::byte> aad);
+  AeadOpener(AeadOpener&&) noexcept;
+  AeadOpener& operator=(AeadOpener&&) noexcept;
+  ~AeadOpener();
+
+  void update(std::span<std::byte> data);  // the next bytes of the message, in order
+  bool finish(ConstTag tag);               // false: forged or damaged; once only
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
 
 }  // namespace vmp::crypto

@@ -63,4 +63,8 @@ bool FrameKeys::open(std::uint64_t seq, std::span<const std::byte> aad, std::spa
   return aead_open(cipher_, key_for(seq), nonce_of(seq), aad, data, tag);
 }
 
+AeadOpener FrameKeys::opener(std::uint64_t seq, std::span<const std::byte> aad) const {
+  return AeadOpener(cipher_, key_for(seq), nonce_of(seq), aad);
+}
+
 }  // namespace vmp::crypto

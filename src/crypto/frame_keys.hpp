@@ -43,6 +43,8 @@ class FrameKeys {
   // In place. False: forged, damaged, or sealed under another session.
   bool open(std::uint64_t seq, std::span<const std::byte> aad, std::span<std::byte> data,
             ConstTag tag) const;
+  // open() in pieces, as the frame arrives (see AeadOpener).
+  AeadOpener opener(std::uint64_t seq, std::span<const std::byte> aad) const;
 
  private:
   Key256 key_for(std::uint64_t seq) const;

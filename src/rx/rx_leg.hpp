@@ -45,6 +45,10 @@ class RxLeg : public std::enable_shared_from_this<RxLeg> {
   // (its tag is checked when it is opened), checked against its wire checksum (throws
   // LegError: the leg goes, the frame comes again).
   asio::awaitable<Buffer> read_wire(const wire::FrameHeader& header);
+  // A sealed frame that is not compressed or filtered: its payload opened piece by piece as it
+  // arrives, on this leg's thread (each piece decrypted while still in the cache, and no hop
+  // to a worker; legs open in parallel). Throws LegError when it fails authentication.
+  asio::awaitable<Buffer> read_and_open(const wire::FrameHeader& header);
   // Decodes on the sidechain's workers, then accept(); spawned beside the read loop.
   asio::awaitable<void> decode_and_accept(wire::FrameHeader header, InFrame frame,
                                           Buffer wire_bytes);

@@ -113,6 +113,32 @@ TEST(FrameKeys, SealedFramesOpenOnlyUnderTheSameKeySaltSeqAndHeader) {
       try_open(FrameKeys(some_key(), some_salt(1), Cipher::chacha20_poly1305), 9, aad, data));
 }
 
+TEST(FrameKeys, AnOpenerInPiecesEqualsOpenAtOnce) {
+  for (const auto cipher : {Cipher::aes_256_gcm, Cipher::chacha20_poly1305}) {
+    const FrameKeys keys(some_key(), some_salt(1), cipher);
+    std::vector<std::byte> plain(300001);
+    for (std::size_t i = 0; i < plain.size(); ++i) plain[i] = static_cast<std::byte>(i * 13);
+    const std::vector<std::byte> aad(48, std::byte{5});
+    auto sealed = plain;
+    std::array<std::byte, kTagBytes> tag{};
+    keys.seal(77, aad, sealed, tag);
+    // Pieces of odd sizes, as recv() hands them over: none a multiple of the AES block.
+    auto open_in_pieces = [&](std::vector<std::byte> data, std::uint64_t seq) {
+      auto opener = keys.opener(seq, aad);
+      for (std::size_t at = 0, piece = 1; at < data.size(); at += piece, piece = piece * 3 + 1)
+        opener.update(std::span(data).subspan(at, std::min(piece, data.size() - at)));
+      return std::pair(opener.finish(tag), data);
+    };
+    const auto [ok, opened] = open_in_pieces(sealed, 77);
+    EXPECT_TRUE(ok) << describe(cipher);
+    EXPECT_EQ(opened, plain) << describe(cipher);
+    auto flipped = sealed;
+    flipped[299999] ^= std::byte{1};  // in the last piece
+    EXPECT_FALSE(open_in_pieces(flipped, 77).first) << describe(cipher);
+    EXPECT_FALSE(open_in_pieces(sealed, 78).first) << describe(cipher);
+  }
+}
+
 TEST(FrameKeys, KeysChangeEveryEpochAndResealingIsDeterministic) {
   const FrameKeys keys(some_key(), some_salt(1), Cipher::chacha20_poly1305);
   const std::vector<std::byte> aad(48);

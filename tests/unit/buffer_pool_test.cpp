@@ -77,6 +77,9 @@ TEST(HugeRegion, CarvesOnlySizesThatFitHugePages) {
   EXPECT_EQ(HugeRegion::buffers_per_region(1280 << 10), std::nullopt);  // 1.25 MiB in 2
   EXPECT_EQ(HugeRegion::buffers_per_region(5 << 20), std::nullopt);     // 5 MiB in 6
   EXPECT_EQ(HugeRegion::buffers_per_region(256 << 10), std::nullopt);   // small: the heap
+}
+
+TEST(HugeRegion, IsAlignedToAndSizedInHugePages) {
   const HugeRegion region(3 << 20);
   EXPECT_EQ(region.size(), std::size_t{4} << 20);
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(region.data()) % HugeRegion::kHugePage, 0u);

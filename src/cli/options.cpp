@@ -179,9 +179,10 @@ cxxopts::Options make_options() {
     ("connect-timeout", "give up one connect attempt after S seconds [5]",
      cxxopts::value<std::uint32_t>(), "S")
     ("bind", "rx: listen on this address only [all]", cxxopts::value<std::string>(), "ADDR")
-    ("filter", "tx: pass every frame through `sh -c CMD` (e.g. 'gzip -1'), in parallel; "
-     "needs --unfilter on rx", cxxopts::value<std::string>(), "CMD")
-    ("unfilter", "rx: undo the transmitter's --filter with `sh -c CMD` (e.g. 'gzip -dc')",
+    ("filter", "tx: pass every frame through CMD (e.g. 'gzip -1'; plain words start "
+     "directly, anything else with sh -c), in parallel; needs --unfilter on rx",
+     cxxopts::value<std::string>(), "CMD")
+    ("unfilter", "rx: undo the transmitter's --filter with CMD (e.g. 'gzip -dc')",
      cxxopts::value<std::string>(), "CMD")
     ("filter-timeout", "a --filter/--unfilter that reads and writes nothing this long hangs: "
      "the transfer fails (exit 9), seconds [60]", cxxopts::value<std::uint32_t>(), "S")

@@ -35,6 +35,13 @@ Secret some_key(char fill = 'k') {
   return Secret(bytes);
 }
 
+// Bytes that are not all alike (byte i is i * step), so a misplaced byte shows.
+std::vector<std::byte> pattern(std::size_t n, std::size_t step) {
+  std::vector<std::byte> bytes(n);
+  for (std::size_t i = 0; i < n; ++i) bytes[i] = static_cast<std::byte>(i * step);
+  return bytes;
+}
+
 Salt some_salt(std::uint8_t fill) {
   Salt s{};
   s.fill(static_cast<std::byte>(fill));
@@ -86,8 +93,7 @@ TEST(KeyFile, RefusesLoosePermissionsShortKeysAndNonFiles) {
 
 TEST(FrameKeys, SealedFramesOpenOnlyUnderTheSameKeySaltSeqAndHeader) {
   const FrameKeys keys(some_key(), some_salt(1), Cipher::aes_256_gcm);
-  std::vector<std::byte> plain(100000);
-  for (std::size_t i = 0; i < plain.size(); ++i) plain[i] = static_cast<std::byte>(i * 7);
+  const auto plain = pattern(100000, 7);
   const std::vector<std::byte> aad(48, std::byte{3});
   auto data = plain;
   std::array<std::byte, kTagBytes> tag{};
@@ -116,8 +122,7 @@ TEST(FrameKeys, SealedFramesOpenOnlyUnderTheSameKeySaltSeqAndHeader) {
 TEST(FrameKeys, AnOpenerInPiecesEqualsOpenAtOnce) {
   for (const auto cipher : {Cipher::aes_256_gcm, Cipher::chacha20_poly1305}) {
     const FrameKeys keys(some_key(), some_salt(1), cipher);
-    std::vector<std::byte> plain(300001);
-    for (std::size_t i = 0; i < plain.size(); ++i) plain[i] = static_cast<std::byte>(i * 13);
+    const auto plain = pattern(300001, 13);
     const std::vector<std::byte> aad(48, std::byte{5});
     auto sealed = plain;
     std::array<std::byte, kTagBytes> tag{};

@@ -153,8 +153,6 @@ class TransferRun {
       opts.profile_path = cfg_.tune_profile;
       opts.pinned = cfg_.pinned;
       opts.link_count = cfg_.tx.targets.size();
-      if (!cfg_.tx.filter.command.empty())
-        opts.bounds.min_frame_bytes = static_cast<std::uint32_t>(MiB);
       opts.warn = [this](std::string_view msg) { tx_log_.error(std::string(msg)); };
       try {
         tuner_ = std::make_unique<tuner::Tuner>(*tx_, std::move(opts));

@@ -351,11 +351,16 @@ std::optional<std::string> sidechain_options(const cxxopts::ParseResult& r, Conf
     // The raw frame's checksum travels with it, so an --unfilter that does not invert the
     // filter is caught instead of written.
     c.tx.checksums = true;
-    // A process per frame: bigger frames spread its start-up cost (measured on 128 MB through
-    // 'gzip -1': 48 MB/s with 1M frames, 55 MB/s with 4M).
-    if (!has(c.pinned, KnobId::frame_bytes))
+    // A process per frame: bigger frames spread its start-up cost (256 MB of a tar of /usr
+    // through 'gzip -1' / 'gzip -dc' on loopback, 2 cores: 34.5 MB/s with 1M frames, 50.6 with
+    // 2M, 58.9 with 4M, 58.6 with 8M). 4 MiB is also the tuner's ceiling for frames, so the
+    // frame size is not a gene here: the tuner could only find smaller, slower ones. The
+    // transmitter still shrinks frames on slow legs (Transmitter::frame_size_locked).
+    if (!has(c.pinned, KnobId::frame_bytes)) {
       k.frame_bytes =
           static_cast<std::uint32_t>(std::min<std::uint64_t>(4 * MiB, k.window_bytes / 2));
+      set(c.pinned, KnobId::frame_bytes);
+    }
   }
   // `auto` with the tuner: the codec and the stage's workers are genes (the tuner credits each
   // codec with the stream bytes of its own frames, see tuner/README "Compression"). `auto`

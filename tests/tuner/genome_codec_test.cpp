@@ -149,30 +149,6 @@ TEST(GenomeCodec, PinnedWindowBoundsFrame) {
   EXPECT_FALSE(validate(k));
 }
 
-// A filter's floor: no frame below it anywhere in the genome space, and a pinned window
-// smaller than two floors still gives valid knobs (the floor yields to the window).
-TEST(GenomeCodec, FrameFloorBoundsTheSearch) {
-  SearchBounds bounds;
-  bounds.min_frame_bytes = 1 * MiB;
-  GenomeCodec c(Knobs{}, opt_in_genes(), 1, kernel_ccs(), bounds);
-  std::uint32_t smallest = std::numeric_limits<std::uint32_t>::max();
-  for (int i = 0; i <= 100; ++i) {
-    const Knobs k = c.decode(Eigen::VectorXd::Constant(c.dimension(), i / 100.0));
-    smallest = std::min(smallest, k.frame_bytes);
-    EXPECT_FALSE(validate(k)) << to_string(k);
-  }
-  EXPECT_EQ(smallest, 1 * MiB);
-  KnobSet pinned = opt_in_genes();
-  set(pinned, KnobId::window_bytes);
-  Knobs base;
-  base.window_bytes = 1 * MiB;
-  base.frame_bytes = 256 * KiB;
-  GenomeCodec small(base, pinned, 1, kernel_ccs(), bounds);
-  const Knobs k = small.decode(Eigen::VectorXd::Zero(small.dimension()));
-  EXPECT_EQ(k.frame_bytes, 512 * KiB);
-  EXPECT_FALSE(validate(k)) << to_string(k);
-}
-
 TEST(GenomeCodec, SockbufBottomFifthIsKernelAutotuning) {
   GenomeCodec c = codec_for(1);
   ASSERT_EQ(c.gene_name(3), "sndbuf_bytes");

@@ -61,6 +61,28 @@ TEST(Options, LongOptionsMeanTheSame) {
   EXPECT_EQ(ok({"--version"}).mode, Config::Mode::version);
 }
 
+// A filter starts a process per frame: 4 MiB frames, not a gene of the tuner, unless the user
+// chose the size; a small window still holds two frames.
+TEST(Options, FilterFixesTheFrameSize) {
+  auto tx = ok({"tx", "h", "1", "--filter", "gzip -1"});
+  EXPECT_EQ(tx.tx.filter.command, "gzip -1");
+  EXPECT_EQ(tx.tx.knobs.frame_bytes, 4 * MiB);
+  EXPECT_TRUE(has(tx.pinned, KnobId::frame_bytes));
+  EXPECT_TRUE(tx.tx.checksums);
+  EXPECT_TRUE(tx.tune);
+
+  auto chosen = ok({"tx", "h", "1", "--filter", "gzip -1", "--frame-size", "1M"});
+  EXPECT_EQ(chosen.tx.knobs.frame_bytes, 1 * MiB);
+
+  auto small = ok({"tx", "h", "1", "--filter", "gzip -1", "--window", "4M"});
+  EXPECT_EQ(small.tx.knobs.frame_bytes, 2 * MiB);
+  EXPECT_FALSE(validate(small.tx.knobs));
+
+  EXPECT_NE(error({"tx", "h", "1", "--filter", "gzip -1", "--compress", "lz4"}).find("choose one"),
+            std::string::npos);
+  EXPECT_FALSE(has(ok({"tx", "h", "1"}).pinned, KnobId::frame_bytes));
+}
+
 TEST(Options, ThreadsRange) {
   for (const char* n : {"1", "16", "64"})
     EXPECT_EQ(ok({"tx", "h", "1", "threads", n}).mode, Config::Mode::tx);

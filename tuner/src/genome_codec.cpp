@@ -107,7 +107,6 @@ GenomeCodec::GenomeCodec(Knobs base, KnobSet pinned, std::size_t link_count,
         if (!free(KnobId::window_bytes)) {
           hi = std::min(hi, static_cast<double>(floor_granule(base_.window_bytes / 2)));
         }
-        lo = std::min(hi, std::max(lo, static_cast<double>(bounds.min_frame_bytes)));
         break;
       case KnobId::sidechain_workers:
         hi = std::min(hi,

@@ -27,9 +27,6 @@ struct SearchBounds {
   // 1%), yet they hold more memory per leg, make every resend after a leg dies bigger, and
   // make the receiver release data in bigger bursts.
   std::uint32_t max_frame_bytes = 4 * MiB;
-  // 0 = the knob's declared minimum. A --filter starts a process per frame, so small frames
-  // there cost more in process start-ups than they could win (the CLI sets 1 MiB then).
-  std::uint32_t min_frame_bytes = 0;
   // 256 MiB keeps a 10 Gbit/s x 200 ms path (250 MB in flight) busy.
   std::uint64_t max_window_bytes = 256 * MiB;
   // Per leg; below 64 KiB a leg cannot fill even 10 Mbit/s x 50 ms, so the search does not

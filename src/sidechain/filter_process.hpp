@@ -7,8 +7,8 @@
 // keeps no global state and installs no signal handler. What it does require of the program:
 //  - SIGCHLD must not be ignored (SIG_IGN would reap the child before we can read its status),
 //    and nothing else may reap children it did not start (waitpid(-1, ...)).
-//  - SIGPIPE may be handled any way; the calling thread blocks it for the duration of the call
-//    (see run_filter in the .cpp).
+//  - SIGPIPE may be handled any way: the call writes to no pipe (the filter's stdin and stdout
+//    are files in memory, see run_filter in the .cpp).
 #pragma once
 
 #include <chrono>
@@ -24,14 +24,14 @@ struct FilterLimits {
   // More output than this is an error: a corrupt or hostile frame must not make `gzip -dc`
   // (a decompression bomb) fill the receiver's memory.
   std::size_t max_output;
-  // Neither a byte written to the filter nor a byte read from it (stdout or stderr) for this
+  // Neither a byte read by the filter nor a byte written by it (stdout or stderr) for this
   // long: the filter is killed and the call fails. Must be positive.
   std::chrono::milliseconds stall_timeout;
 };
 
 struct FilterResult {
   bool ok = false;                // exited with status 0 within the limits
-  std::vector<std::byte> output;  // its stdout (when !ok, whatever had been read)
+  std::vector<std::byte> output;  // its stdout (empty when !ok)
   // When !ok, one line for the user, naming the command, e.g.
   //   filter 'gzip -dc' exited with status 1: gzip: stdin: not in gzip format
   //   filter 'x' was killed by signal 11 (SIGSEGV)
@@ -52,8 +52,9 @@ struct FilterResult {
 std::optional<std::vector<std::string>> words_without_shell(const std::string& command);
 
 // Runs the command (directly when words_without_shell says it may and the program is found
-// on PATH, else `/bin/sh -c command`, which also reports a missing program) with `input` on
-// its stdin (closed once all of it is written) and collects its stdout and stderr. Returns only
+// on PATH, else `/bin/sh -c command`, which also reports a missing program) with `input` as
+// its stdin and collects its stdout and stderr; stdin and stdout are files in memory (memfd),
+// so the filter sees regular files, not pipes. Returns only
 // after the process is gone: it runs in its own process group, which is sent SIGKILL before the
 // filter is reaped (at once on failure, after it exited otherwise), so nothing it started outlives
 // the call. A filter that exits without reading all its input (`head -c 10`) is judged by its exit

@@ -144,7 +144,7 @@ TEST_F(RunFilter, DeathBySignalIsNamed) {
 }
 
 TEST_F(RunFilter, AFilterThatNeverReadsIsKilledAfterTheStallTimeout) {
-  // Empty input: it sits there with nothing to do. 3 MiB: our writes fill its stdin pipe.
+  // Empty input, or 3 MiB it never reads: either way it sits there with nothing done.
   for (const std::size_t n : {std::size_t{0}, 3 * kMiB}) {
     const auto start = Clock::now();
     const auto r = run_filter("sleep 30", random_bytes(n), {kMiB, 300ms});
@@ -154,6 +154,23 @@ TEST_F(RunFilter, AFilterThatNeverReadsIsKilledAfterTheStallTimeout) {
     EXPECT_GE(took, 300ms);
     EXPECT_LT(took, 5s);
   }
+}
+
+// Progress is what it reads and writes, not how long it takes: a filter slower in total than
+// the stall timeout, but never idle that long, finishes.
+TEST_F(RunFilter, ASlowButSteadyFilterIsNotAStall) {
+  const auto r = run_filter("while read -r l; do sleep 0.1; echo \"$l\"; done",
+                            bytes_of("1\n2\n3\n4\n5\n6\n7\n8\n"), {kMiB, 400ms});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.output, bytes_of("1\n2\n3\n4\n5\n6\n7\n8\n"));
+}
+
+// The filter's stdout is whole only once everything it started has finished with it: what a
+// background job still writes after the filter itself exited is part of the output.
+TEST_F(RunFilter, WhatTheFilterLeftRunningIsWaitedFor) {
+  const auto r = run_filter("(sleep 0.3; echo late) & echo early", {}, kRoomy);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.output, bytes_of("early\nlate\n"));
 }
 
 TEST_F(RunFilter, AFilterThatClosesItsOutputButDoesNotExitIsKilledToo) {

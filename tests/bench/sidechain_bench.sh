@@ -34,6 +34,9 @@
 #   not timed. In the timed rounds both ends must exit 0 (pipefail; the decompressors check their
 #   frame checksums, viamillipede's transmitter exits 0 only after the receiver confirmed) and the
 #   transmitter's --stats-json must count every input byte.
+# * The gzip pair's ceiling: `gzip -1` and `gzip -dc` alone on the same bytes (file to
+#   /dev/null, once per round, after the rounds), CPU per GB; both ends share the machine's
+#   cores, so cores / (both per byte) bounds any arrangement of the pair on this machine.
 # * Ratio = input bytes / bytes on the wire. viamillipede: "sidechain.ratio" of --stats-json when
 #   present, else bytes_in / tcp_acked_bytes (marked *; includes frame headers), median of the
 #   rounds. Pipelines: the compressed stream nc/mbuffer received in the untimed run, measured.
@@ -252,10 +255,29 @@ add_vmp "--compress auto" "" "--compress auto"
 add_vmp "--compress lz4" "" "--compress lz4"
 n_rand_last=$((${#NAMES[@]} - 1))
 
+# gzip_alone: `gzip -1` and `gzip -dc` by themselves on the real data, file to /dev/null, once
+# per round; CPU seconds (user+sys) in $work/alone.{gzip,gunzip}. With both ends on one
+# machine, the filter pair's compressing and decompressing share its cores, so
+# cores / (both per byte) is the most any arrangement of the pair can reach here.
+gzip_alone() {
+  local r
+  gzip -1 -c "$work/real" >"$work/real.gz"
+  : >"$work/alone.gzip"; : >"$work/alone.gunzip"
+  for ((r = 1; r <= rounds; r++)); do
+    echo "loopback round $r/$rounds: gzip -1 and gzip -dc alone" >&2
+    /usr/bin/time -f '%U %S' -o "$work/alone.t" gzip -1 -c "$work/real" >/dev/null
+    awk '{ print $1 + $2 }' "$work/alone.t" >>"$work/alone.gzip"
+    /usr/bin/time -f '%U %S' -o "$work/alone.t" gzip -dc "$work/real.gz" >/dev/null
+    awk '{ print $1 + $2 }' "$work/alone.t" >>"$work/alone.gunzip"
+  done
+  rm -f "$work/real.gz"
+}
+
 # Real and random data in the same rounds; the WAN after, on the rig.
 if want loopback; then for ((i = 0; i < n_full; i++)); do entry loopback "$i" "$work/real"; done; fi
 if want random; then for ((i = n_full; i <= n_rand_last; i++)); do entry random "$i" "$work/random"; done; fi
 ((${#E_SCEN[@]} == 0)) || bench
+if want loopback; then gzip_alone; fi
 if want wan; then
   setup_wan
   for ((i = 0; i < n_full; i++)); do entry wan "$i" "$work/wan"; done
@@ -276,6 +298,16 @@ if want loopback; then
   echo "Loopback, real data: $(numfmt --to=iec "$real_bytes") ($real_bytes B) of \`$data_cmd\`"
   echo
   table_full loopback 0 $((n_full - 1)) "$real_bytes"
+  gz=$(median <"$work/alone.gzip") gd=$(median <"$work/alone.gunzip")
+  gb=$(mbs loopback "$(index_of "gzip -1 \| nc")" "$real_bytes")
+  echo
+  awk -v c="$gz" -v d="$gd" -v n="$(nproc)" -v b="$real_bytes" -v g="${gb:-0}" 'BEGIN {
+    gbs = b / 1e9; ceil = n * gbs / (c + d) * 1000
+    printf "gzip alone on the same bytes (median of the rounds): `gzip -1` %.2f CPU-s/GB, `gzip -dc` %.2f.\n", c / gbs, d / gbs
+    printf "With both ends on these %d cores, no arrangement of the filter pair passes %d / (%.2f + %.2f) = %.0f MB/s", n, n, c / gbs, d / gbs, ceil
+    if (g > 0) printf " (%.2fx the serial gzip pipeline)", ceil / g
+    print "."
+  }'
 fi
 if want random; then
   echo

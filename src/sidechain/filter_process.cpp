@@ -306,14 +306,16 @@ std::optional<std::vector<std::string>> words_without_shell(const std::string& c
 FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
                         const FilterLimits& limits) {
   std::vector<std::byte> output;
-  auto result = run_filter(command, input, limits, output);
+  auto result = run_filter(command, input, limits, [&output](std::size_t bytes) {
+    output.resize(bytes);
+    return std::span<std::byte>(output);
+  });
   result.output = std::move(output);
   return result;
 }
 
 FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
-                        const FilterLimits& limits, std::vector<std::byte>& output) {
-  output.clear();
+                        const FilterLimits& limits, const OutputPlace& place) {
   FilterResult result;
   const std::string name = "filter " + quoted(command);
   auto fail = [&](std::string why) {
@@ -450,21 +452,20 @@ FilterResult run_filter(const std::string& command, std::span<const std::byte> i
   const auto status = child.reap();
   if (!status) return fail("vanished: its exit status was lost (is SIGCHLD ignored?)");
 
-  // What it wrote: the file up to where its stdout's offset stands.
-  output.resize(static_cast<std::size_t>(written));
-  for (std::size_t got = 0; got < output.size();) {
-    const ssize_t r =
-        ::pread(out->get(), output.data() + got, output.size() - got, static_cast<off_t>(got));
-    if (r <= 0) {
-      if (r < 0 && errno == EINTR) continue;
-      return fail("could not be read from: " + errno_text(r < 0 ? errno : EIO));
-    }
-    got += static_cast<std::size_t>(r);
-  }
-
   const std::string detail = result.diagnostic.empty() ? "" : ": " + result.diagnostic;
   if (WIFEXITED(*status)) {
     if (WEXITSTATUS(*status) == 0) {
+      // What it wrote: the file up to where its stdout's offset stands.
+      const std::span<std::byte> dest = place(static_cast<std::size_t>(written));
+      for (std::size_t got = 0; got < dest.size();) {
+        const ssize_t r =
+            ::pread(out->get(), dest.data() + got, dest.size() - got, static_cast<off_t>(got));
+        if (r <= 0) {
+          if (r < 0 && errno == EINTR) continue;
+          return fail("could not be read from: " + errno_text(r < 0 ? errno : EIO));
+        }
+        got += static_cast<std::size_t>(r);
+      }
       result.ok = true;
       return result;
     }

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -61,10 +62,12 @@ std::optional<std::vector<std::string>> words_without_shell(const std::string& c
 // status alone.
 FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
                         const FilterLimits& limits);
-// The same with stdout into `output` (cleared first, result.output left empty): its capacity
-// is reused, so a worker that filters frame after frame does not fault in fresh pages for
-// every frame (measured: page faults were a fifth of the receiver's CPU with 'gzip -dc').
+// Where the filter's output goes once it is complete and its size known: `bytes` bytes of
+// space (e.g. a frame buffer from a pool).
+using OutputPlace = std::function<std::span<std::byte>(std::size_t bytes)>;
+// The same with stdout read straight into what `place` gives, called once and only when the
+// filter succeeded (result.output stays empty): no zero-filled scratch and no second copy.
 FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
-                        const FilterLimits& limits, std::vector<std::byte>& output);
+                        const FilterLimits& limits, const OutputPlace& place);
 
 }  // namespace vmp::sidechain

@@ -51,9 +51,6 @@ class FrameCodec {
   static constexpr std::size_t kSampleBytes = 64 * 1024;
   std::optional<Encoded> encode(const Compression& how, std::span<const std::byte> raw);
   // The raw frame, or one line saying why it cannot be had ("zstd: corrupted block ...").
-  // Scratch space of this codec's thread for a filter's output (see run_filter).
-  std::vector<std::byte>& filter_output() { return filter_output_; }
-
   std::variant<Buffer, std::string> decode(wire::Codec codec, std::span<const std::byte> wire,
                                            std::uint32_t raw_length);
 
@@ -63,7 +60,6 @@ class FrameCodec {
   struct Contexts;
   BufferPool& pool_;
   std::vector<std::byte> sample_;  // output of the sample compression
-  std::vector<std::byte> filter_output_;
   std::unique_ptr<Contexts> ctx_;
 };
 

@@ -1,18 +1,25 @@
 #include "sidechain/frame_transform.hpp"
 
-#include <cstring>
-
 #include "sidechain/filter_process.hpp"
 #include "wire/checksum.hpp"
 
 namespace vmp::sidechain {
 namespace {
 
-Buffer copy_to_buffer(const std::vector<std::byte>& bytes, BufferPool& pool) {
-  Buffer out = pool.get(bytes.size());
-  if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
-  return out;
-}
+// A filter's output goes straight into a frame buffer from the pool; `size` says how much of
+// it the filter wrote.
+struct PooledOutput {
+  Buffer buffer;
+  std::size_t size = 0;
+
+  OutputPlace place(BufferPool& pool) {
+    return [this, &pool](std::size_t bytes) {
+      buffer = pool.get(bytes);
+      size = bytes;
+      return std::span<std::byte>(buffer.data(), bytes);
+    };
+  }
+};
 
 // The frame's payload as it is, sealed in place (the tag goes to frame.tag); the header, now
 // saying `sealed` and the wire length, is the associated data.
@@ -32,12 +39,13 @@ std::optional<std::string> transform(FrameCodec& codec, const Compression& compr
   auto& h = frame.header;
   const std::span<const std::byte> raw(frame.payload.data(), h.length);
   if (!filter.command.empty()) {
-    auto& out = codec.filter_output();
-    auto result = run_filter(filter.command, raw, {wire::kMaxPayload, filter.stall_timeout}, out);
+    PooledOutput out;
+    auto result =
+        run_filter(filter.command, raw, {wire::kMaxPayload, filter.stall_timeout}, out.place(pool));
     if (!result.ok) return "frame " + std::to_string(h.seq) + ": " + result.error;
     h.codec = wire::Codec::filter;
-    h.wire_length = static_cast<std::uint32_t>(out.size());
-    frame.payload = copy_to_buffer(out, pool);
+    h.wire_length = static_cast<std::uint32_t>(out.size);
+    frame.payload = std::move(out.buffer);
   } else {
     auto encoded = codec.encode(compression, raw);
     if (!encoded) return std::nullopt;  // goes raw
@@ -90,17 +98,18 @@ std::variant<Buffer, DecodeError> decode_frame(FrameCodec& codec, const FilterCo
   if (unfilter.command.empty())
     return DecodeError{false, false, name + "filtered, and this receiver has no --unfilter"};
   // One byte more than the frame may hold, so that too much output is told apart from exact.
-  auto& out = codec.filter_output();
-  auto result = run_filter(unfilter.command, wire,
-                           {std::size_t{header.length} + 1, unfilter.stall_timeout}, out);
+  PooledOutput out;
+  auto result =
+      run_filter(unfilter.command, wire, {std::size_t{header.length} + 1, unfilter.stall_timeout},
+                 out.place(pool));
   if (!result.ok) return DecodeError{true, false, name + result.error};
-  if (out.size() != header.length)
+  if (out.size != header.length)
     return DecodeError{true, false,
                        name + "--unfilter '" + unfilter.command + "' gave back " +
-                           std::to_string(out.size()) + " bytes, not the " +
+                           std::to_string(out.size) + " bytes, not the " +
                            std::to_string(header.length) +
                            " the transmitter filtered: it does not invert the --filter"};
-  return copy_to_buffer(out, pool);
+  return std::move(out.buffer);
 }
 
 }  // namespace vmp::sidechain

@@ -11,6 +11,7 @@
 #include "cli/rate_text.hpp"
 #include "crypto/cipher.hpp"
 #include "crypto/key_file.hpp"
+#include "wire/protocol.hpp"
 
 namespace vmp {
 namespace {
@@ -351,15 +352,21 @@ std::optional<std::string> sidechain_options(const cxxopts::ParseResult& r, Conf
     // The raw frame's checksum travels with it, so an --unfilter that does not invert the
     // filter is caught instead of written.
     c.tx.checksums = true;
-    // A process per frame: bigger frames spread its start-up cost (256 MB of a tar of /usr
-    // through 'gzip -1' / 'gzip -dc' on loopback, 2 cores: 34.5 MB/s with 1M frames, 50.6 with
-    // 2M, 58.9 with 4M, 58.6 with 8M). 4 MiB is also the tuner's ceiling for frames, so the
-    // frame size is not a gene here: the tuner could only find smaller, slower ones. The
-    // transmitter still shrinks frames on slow legs (Transmitter::frame_size_locked).
+    // A process per frame: bigger frames spread its start-up cost (1 GB of a tar of /usr
+    // through 'gzip -1' / 'gzip -dc' on loopback, 2 cores, --no-tune: 66 MB/s with 4M frames,
+    // 69-73 with 8M, 78 with 16M; 1M frames ran at about half of 4M). The frame size is not a
+    // gene here: the tuner would only try smaller, slower ones. At most kMaxFilterFrame, so
+    // that a filter may double a frame (base64 adds a third, gzip a little on random data)
+    // and still fit the wire's 16 MiB payload. The transmitter still shrinks frames on slow
+    // legs (Transmitter::frame_size_locked).
+    constexpr std::uint64_t kMaxFilterFrame = wire::kMaxPayload / 2;
     if (!has(c.pinned, KnobId::frame_bytes)) {
       k.frame_bytes =
-          static_cast<std::uint32_t>(std::min<std::uint64_t>(4 * MiB, k.window_bytes / 2));
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(kMaxFilterFrame, k.window_bytes / 2));
       set(c.pinned, KnobId::frame_bytes);
+    } else if (k.frame_bytes > kMaxFilterFrame) {
+      return "--frame-size with --filter is at most 8M: the filter's output of a frame must fit "
+             "the wire's 16M frame";
     }
   }
   // `auto` with the tuner: the codec and the stage's workers are genes (the tuner credits each

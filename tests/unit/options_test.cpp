@@ -61,12 +61,13 @@ TEST(Options, LongOptionsMeanTheSame) {
   EXPECT_EQ(ok({"--version"}).mode, Config::Mode::version);
 }
 
-// A filter starts a process per frame: 4 MiB frames, not a gene of the tuner, unless the user
-// chose the size; a small window still holds two frames.
+// A filter starts a process per frame: 8 MiB frames, not a gene of the tuner, unless the user
+// chose the size (at most 8 MiB: room for the filter to double it); a small window still holds
+// two frames.
 TEST(Options, FilterFixesTheFrameSize) {
   auto tx = ok({"tx", "h", "1", "--filter", "gzip -1"});
   EXPECT_EQ(tx.tx.filter.command, "gzip -1");
-  EXPECT_EQ(tx.tx.knobs.frame_bytes, 4 * MiB);
+  EXPECT_EQ(tx.tx.knobs.frame_bytes, 8 * MiB);
   EXPECT_TRUE(has(tx.pinned, KnobId::frame_bytes));
   EXPECT_TRUE(tx.tx.checksums);
   EXPECT_TRUE(tx.tune);
@@ -77,6 +78,12 @@ TEST(Options, FilterFixesTheFrameSize) {
   auto small = ok({"tx", "h", "1", "--filter", "gzip -1", "--window", "4M"});
   EXPECT_EQ(small.tx.knobs.frame_bytes, 2 * MiB);
   EXPECT_FALSE(validate(small.tx.knobs));
+
+  EXPECT_EQ(ok({"tx", "h", "1", "--filter", "cat", "--frame-size", "8M"}).tx.knobs.frame_bytes,
+            8 * MiB);
+  EXPECT_NE(error({"tx", "h", "1", "--filter", "cat", "--frame-size", "9M"}).find("at most 8M"),
+            std::string::npos);
+  EXPECT_EQ(ok({"tx", "h", "1", "--frame-size", "16M"}).tx.knobs.frame_bytes, 16 * MiB);
 
   EXPECT_NE(error({"tx", "h", "1", "--filter", "gzip -1", "--compress", "lz4"}).find("choose one"),
             std::string::npos);

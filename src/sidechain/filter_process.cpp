@@ -31,7 +31,7 @@ constexpr std::size_t kLineMax = 200;
 // resolution of the stall timeout, nothing else waits for it.
 constexpr auto kProgressTick = std::chrono::milliseconds(50);
 // Room in the output file beyond the limit, so that a filter writing too much passes the limit
-// (and is told so) before its writes start failing; see OutputFile.
+// (and is told so) before its writes start failing; see make_output_file.
 constexpr std::size_t kOverrunRoom = 4 * 1024 * 1024;
 
 // strerror() may share a buffer between threads; the category's message does not.
@@ -348,8 +348,8 @@ FilterResult run_filter(const std::string& command, std::span<const std::byte> i
   SpawnAttr attr;
   // Its own process group, so that a kill reaches a pipeline (`gzip -1 | gzip -dc`) and not
   // just the shell. An empty signal mask (the calling worker thread may block signals), and
-  // SIGPIPE back to its default: the program may ignore it, an
-  // ignored signal stays ignored across exec, and pipelines inside the filter rely on it.
+  // SIGPIPE back to its default: the program may ignore it, an ignored signal stays ignored
+  // across exec, and pipelines inside the filter rely on it.
   sigset_t empty;
   sigemptyset(&empty);
   sigset_t pipe_default;

@@ -193,6 +193,33 @@ TEST(GeneticSearch, OneLowIncumbentSampleIsRecheckedNotActedOn) {
   EXPECT_FALSE(t.changed());
 }
 
+// The rig case (tuner_recovery loss_3to1, a fresh-clone CI run): the incumbent (two windows at
+// 94) measured 63 once; folded in, that ranked it below a genome with a single 84 window, which
+// ran as the re-check and truly did 5. Counted as the second strike, that was a "change" on an
+// unchanged path, and the search threw its population away. A genome with one window to its
+// name is no witness: the re-check goes on with the incumbent, which measures 94 again.
+TEST(GeneticSearch, AOneWindowRecordCannotCompleteAChange) {
+  GeneticSearch s = make(1, 3);
+  auto gen0 = [](std::uint64_t id) { return id == 2 ? 94.0 : id == 3 ? 84.0 : 10.0; };
+  Evaluation e = s.next();
+  while (e.purpose != Purpose::incumbent) {
+    s.tell(e, gen0(e.id));
+    e = s.next();
+  }
+  ASSERT_EQ(e.id, 2u);
+  ASSERT_EQ(s.population().members().size(), 8u);
+  EXPECT_FALSE(s.tell(e, 63));  // suspect
+  Evaluation lucky = s.next();
+  ASSERT_EQ(lucky.id, 3u);  // the low sample ranked the incumbent (83.7) below the 84 window
+  EXPECT_FALSE(s.tell(lucky, 5)) << "one window's record is not a witness";
+  Evaluation again = s.next();
+  EXPECT_EQ(again.id, 2u);
+  EXPECT_EQ(again.purpose, Purpose::incumbent);
+  EXPECT_TRUE(s.tell(again, 94));
+  EXPECT_FALSE(s.changed());
+  EXPECT_EQ(s.best()->id, 2u);
+}
+
 // After a change only measurements taken on the new path count: the re-exploring generation
 // starts with the witness (the incumbent whose drop was seen) as its only evaluated member, so
 // no genome runs as the incumbent on a record from before the change (on the rig: a 2 MiB

@@ -23,6 +23,8 @@ class ChangeDetector {
   explicit ChangeDetector(ChangeDetectorOptions opts = {}) : opts_(opts) {}
   Verdict observe(double reference, double measured);
   void reset() { strikes_ = 0; }
+  // A low measurement was seen and not yet answered by a normal one or a change.
+  bool suspicious() const { return strikes_ > 0; }
   const ChangeDetectorOptions& options() const { return opts_; }
 
  private:

@@ -66,21 +66,26 @@ json link_json(const LinkStats& l) {
 json sidechain_json(const Stats& s) {
   if (!s.sidechain) return nullptr;
   const auto& sc = *s.sidechain;
-  json codecs = json::array();
-  for (const auto& c : sc.codecs) {
-    codecs.push_back({{"codec", c.codec},
-                      {"frames", c.frames},
-                      {"raw_bytes", c.raw_bytes},
-                      {"wire_bytes", c.wire_bytes}});
-  }
-  return {{"setting", sc.setting},
-          {"workers", sc.workers},
-          {"busy_seconds", sc.busy_seconds},
-          {"depth", sc.depth},
-          {"ratio", sc.ratio()},
-          {"raw_bytes", sc.raw_bytes()},
-          {"wire_bytes", sc.wire_bytes()},
-          {"codecs", std::move(codecs)}};
+  auto tallies = [](const std::vector<CodecStats>& list, const char* frames) {
+    json out = json::array();
+    for (const auto& c : list) {
+      out.push_back({{"codec", c.codec},
+                     {frames, c.frames},
+                     {"raw_bytes", c.raw_bytes},
+                     {"wire_bytes", c.wire_bytes}});
+    }
+    return out;
+  };
+  json out = {{"setting", sc.setting},
+              {"workers", sc.workers},
+              {"busy_seconds", sc.busy_seconds},
+              {"depth", sc.depth},
+              {"ratio", sc.ratio()},
+              {"raw_bytes", sc.raw_bytes()},
+              {"wire_bytes", sc.wire_bytes()},
+              {"codecs", tallies(sc.codecs, "frames")}};
+  if (!sc.probe.empty()) out["probe"] = tallies(sc.probe, "samples");
+  return out;
 }
 
 json tuner_json(const Stats& s) {

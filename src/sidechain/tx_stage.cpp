@@ -40,6 +40,9 @@ bool TxStage::submit(std::shared_ptr<OutFrame> frame) {
     try {
       std::optional<std::string> error;
       try {
+        if (opts_.probe_codecs && probe_.due(std::chrono::steady_clock::now())) {
+          probe_.sample(codec, {frame->payload.data(), frame->header.length});
+        }
         error = encode_frame(codec, how, opts_.filter, opts_.keys.get(), *frame, pool_);
       } catch (const std::exception& e) {
         error = std::string("sidechain: ") + e.what();  // e.g. bad_alloc

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "sidechain/codec_probe.hpp"
 #include "sidechain/codec_tally.hpp"
 #include "sidechain/frame_codec.hpp"
 #include "sidechain/frame_transform.hpp"
@@ -36,6 +37,8 @@ class TxStage {
     std::shared_ptr<const crypto::FrameKeys> keys;
     // Read for every frame: --compress (or what `auto` chose last).
     std::function<Compression()> compression;
+    // --compress auto with the tuner: sample the stream with every codec (CodecProbe).
+    bool probe_codecs = false;
     std::function<void(std::shared_ptr<OutFrame>)> emit;  // in sequence order
     std::function<void(std::string)> fail;                // a filter failed (once)
   };
@@ -49,6 +52,8 @@ class TxStage {
   void join() { workers_.join(); }
 
   std::vector<CodecStats> counts() const { return tally_.snapshot(); }
+  // With probe_codecs: every codec's sizes on the same samples (empty before the first).
+  std::vector<CodecStats> probe() const { return probe_.snapshot(); }
   std::uint32_t workers() const { return workers_.workers(); }
   double busy_seconds() const { return workers_.busy_seconds(); }
   // Frames in the stage now (being transformed or waiting for an earlier one).
@@ -74,6 +79,7 @@ class TxStage {
   std::map<std::uint64_t, std::shared_ptr<OutFrame>> finished_;  // done, waiting for earlier ones
   bool stopped_ = false;
   CodecTally tally_;
+  CodecProbe probe_;
   std::atomic<std::int64_t> stall_ns_{0};
   std::atomic<std::uint64_t> next_seq_{0};
   WorkerPool workers_;  // last: its threads call done() until it is destroyed

@@ -162,6 +162,7 @@ void Transmitter::start_sidechain() {
     // validate() let only parseable values into the knob.
     return sidechain::parse_compression(knobs_.compress).value_or(sidechain::Compression{});
   };
+  opts.probe_codecs = cfg_.compress_tuned;
   opts.emit = [this](std::shared_ptr<OutFrame> frame) { queue_.push(std::move(frame), true); };
   opts.fail = [this](std::string error) { finish(ExitCode::filter, std::move(error)); };
   stage_ = std::make_unique<sidechain::TxStage>(std::move(opts), pool_);
@@ -727,6 +728,7 @@ Stats Transmitter::snapshot() const {
     sc.busy_seconds = stage_->busy_seconds();
     sc.depth = stage_->held();
     sc.codecs = stage_->counts();
+    sc.probe = stage_->probe();
     s.sidechain = std::move(sc);
     s.sidechain_stall_seconds = stage_->stall_seconds();
   }

@@ -127,6 +127,17 @@ TEST(StatsJson, SidechainIsNullWhenTheStageDoesNotRun) {
   j = json::parse(stats_to_json(s));
   EXPECT_EQ(j["sidechain"]["ratio"], 1.0);
   EXPECT_EQ(j["sidechain"]["codecs"], json::array());
+  EXPECT_FALSE(j["sidechain"].contains("probe"));  // only with --compress auto and the tuner
+}
+
+TEST(StatsJson, CodecProbeWhenTheTunerChoosesTheCodec) {
+  Stats s = sample_tx();
+  s.sidechain->probe = {{"none", 4, 524288, 524288}, {"zstd:3", 4, 524288, 131072}};
+  auto j = json::parse(stats_to_json(s));
+  ASSERT_EQ(j["sidechain"]["probe"].size(), 2u);
+  EXPECT_EQ(
+      j["sidechain"]["probe"][1],
+      json({{"codec", "zstd:3"}, {"samples", 4}, {"raw_bytes", 524288}, {"wire_bytes", 131072}}));
 }
 
 TEST(StatsJson, TunerSection) {

@@ -77,6 +77,35 @@ TEST(TxStage, FramesLeaveInSequenceOrderWhateverOrderTheyFinishIn) {
   }
 }
 
+// --compress auto with the tuner: the stage samples the stream with every codec on the side.
+TEST(TxStage, ProbesTheCodecsOnlyWhenAsked) {
+  BufferPool pool(64 << 20);
+  for (bool probe : {false, true}) {
+    Collected out;
+    auto o = options(out, "lz4");
+    o.probe_codecs = probe;
+    TxStage stage(std::move(o), pool);
+    for (std::uint64_t seq = 0; seq < 4; ++seq) {
+      ASSERT_TRUE(stage.submit(make_frame(pool, seq, 256 << 10, 'x')));
+    }
+    {
+      std::unique_lock lock(out.mutex);
+      ASSERT_TRUE(out.cv.wait_for(lock, 30s, [&] { return out.frames.size() == 4; }));
+    }
+    const auto p = stage.probe();
+    if (!probe) {
+      EXPECT_TRUE(p.empty());
+      continue;
+    }
+    // Four frames within a period: one sample, of every choice.
+    ASSERT_EQ(p.size(), kCompressChoices.size());
+    EXPECT_EQ(p[0].frames, 1u);
+    EXPECT_EQ(p[0].raw_bytes, CodecProbe::kSampleBytes);
+    // The frames themselves went out as the knob says.
+    EXPECT_EQ(out.frames[0]->header.codec, wire::Codec::lz4);
+  }
+}
+
 TEST(TxStage, HoldsAtMostTwoFramesPerThread) {
   BufferPool pool(64 << 20);
   Collected out;

@@ -74,7 +74,7 @@ struct LinkStats {
 // Frames through the sidechain stage with one codec ("none" counts frames that went raw
 // because compressing did not shrink them).
 struct CodecStats {
-  std::string codec;  // "none", "lz4", "zstd", "filter"
+  std::string codec;  // "none", "lz4", "zstd", "filter" (probe: a compress setting, "zstd:3")
   std::uint64_t frames = 0;
   std::uint64_t raw_bytes = 0;   // stream bytes
   std::uint64_t wire_bytes = 0;  // what they were on the wire
@@ -90,6 +90,9 @@ struct SidechainStats {
   double busy_seconds = 0;  // time in transforms, summed over workers
   std::uint64_t depth = 0;  // frames in the stage now
   std::vector<CodecStats> codecs;
+  // tx, --compress auto with the tuner: every choice of the codec ladder ("zstd:3") on the
+  // same sampled bytes (frames = samples), so the choices' ratios compare (CodecProbe).
+  std::vector<CodecStats> probe;
   std::uint64_t raw_bytes() const;
   std::uint64_t wire_bytes() const;
   // raw / wire (1 when nothing passed yet): how much the stage saved on the wire.

@@ -6,12 +6,15 @@
 // sidechain (sidechain()).
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -82,10 +85,18 @@ class FakeTransfer final : public TransferControl {
     // stdin kept the reader waiting 90% of the time until source_bound_until_.
     s.source_stall_seconds = 0.9 * std::min(s.elapsed_seconds, source_bound_until_);
     if (cores_) {
-      // The rate is the stream's; what the wire carried does not matter to the tuner.
+      // The rate is the stream's; without codec ratios what the wire carried does not matter.
       s.tcp_acked_raw_bytes = s.tcp_acked_bytes;
+      if (ratio_ && report_tcp_acks_) s.tcp_acked_bytes = static_cast<std::uint64_t>(acked_wire_);
       s.resent_bytes = 0;
       SidechainStats sc;
+      if (probe_ && ticks_ > 0) {
+        for (std::size_t i = 0; i < kCompressChoices.size(); ++i) {
+          sc.probe.push_back({std::string(kCompressChoices[i]), ticks_,
+                              static_cast<std::uint64_t>(kProbeSlice * static_cast<double>(ticks_)),
+                              static_cast<std::uint64_t>(probe_wire_[i])});
+        }
+      }
       sc.setting = knobs_.compress;
       sc.busy_seconds = busy_;
       sc.setting_first_seq = codec_changes_ * 1000;
@@ -183,6 +194,17 @@ class FakeTransfer final : public TransferControl {
     cores_ = std::move(cores);
     codec_lag_ = lag;
   }
+  // With a sidechain: the ratio (stream / wire) compress setting `setting` achieves on the
+  // stream's data at `t` seconds since the start. Set, the TCP count is the wire bytes (the
+  // stream over the ratio of the setting in force) and, with `probe`, the stage reports the
+  // codec probe of `--compress auto` (SidechainStats::probe): every setting of the ladder on
+  // the same data, a slice per tick.
+  using RatioFn = std::function<double(std::string_view setting, double t)>;
+  void codec_ratios(RatioFn ratio, bool probe) {
+    std::lock_guard lock(mutex_);
+    ratio_ = std::move(ratio);
+    probe_ = probe;
+  }
   // false: a core that does not report tcp_acked_bytes (it stays 0).
   void report_tcp_acks(bool on) {
     std::lock_guard lock(mutex_);
@@ -241,12 +263,20 @@ class FakeTransfer final : public TransferControl {
       double next_tick = t0_ + kTick * static_cast<double>(ticks_ + 1);
       double end = std::min(now, next_tick);
       double mid = (last_ + end) / 2;
-      bytes_ += std::max(0.0, nominal(mid) * tick_noise_) * (end - last_);
+      const double stream = std::max(0.0, nominal(mid) * tick_noise_) * (end - last_);
+      bytes_ += stream;
+      if (ratio_) wire_ += stream / ratio_(knobs_.compress, mid - t0_);
       if (cores_) busy_ += cores_(knobs_) * (end - last_);
       last_ = end;
       if (end >= next_tick) {
         ++ticks_;
         acked_ = bytes_;
+        acked_wire_ = wire_;
+        if (ratio_ && probe_) {
+          for (std::size_t i = 0; i < kCompressChoices.size(); ++i) {
+            probe_wire_[i] += kProbeSlice / ratio_(kCompressChoices[i], last_ - t0_);
+          }
+        }
         trace_.emplace_back(last_ - t0_, bytes_);
         std::lognormal_distribution<double> noise(0.0, noise_sigma_);
         tick_noise_ = noise_sigma_ > 0 ? noise(rng_) : 1.0;
@@ -282,6 +312,12 @@ class FakeTransfer final : public TransferControl {
   double codec_changed_at_ = -1e18;
   std::uint64_t codec_changes_ = 0;
   mutable double busy_ = 0;  // the sidechain's busy seconds
+  static constexpr double kProbeSlice = 128 * 1024;
+  RatioFn ratio_;                  // set: the TCP count is wire bytes
+  bool probe_ = false;             // report the codec probe
+  mutable double wire_ = 0;        // wire bytes delivered
+  mutable double acked_wire_ = 0;  // at the last tick
+  mutable std::array<double, kCompressChoices.size()> probe_wire_{};
   mutable int snapshots_ = 0;
   double source_bound_until_ = 0;
   int throw_after_ = 0;

@@ -3,14 +3,15 @@
 //
 // Goodput is the rate of Stats::tcp_acked_bytes: what the receiver's TCP acknowledged, summed
 // over the legs (with a sidechain: Stats::tcp_acked_raw_bytes, the stream bytes those frames
-// carry). Not Stats::bytes_out (the receiver's write confirmations): those trail the
-// network by up to a window (64 MiB is ~5 s at 100 Mbit/s) and arrive in bursts when a late
-// frame releases everything queued behind it, so a genome was credited with bytes its
-// predecessor sent. The TCP count leads them by that window and moves smoothly. It also counts
-// frames sent twice (a lost leg's frames, frames resent because they held the window up on a
-// slow leg): Stats::resent_bytes is subtracted, so a genome that makes the core resend a lot
-// is not credited for the copies.
-// A core (or fake) that reports no TCP count (tcp_acked_bytes stays 0) is measured by bytes_out.
+// carry; with the codec probe of `--compress auto`, the acknowledged wire bytes times the
+// setting's ratio on the probe's sample, so a codec is not judged by its window's data). Not
+// Stats::bytes_out (the receiver's write confirmations): those trail the network by up to a window
+// (64 MiB is ~5 s at 100 Mbit/s) and arrive in bursts when a late frame releases everything queued
+// behind it, so a genome was credited with bytes its predecessor sent. The TCP count leads them by
+// that window and moves smoothly. It also counts frames sent twice (a lost leg's frames, frames
+// resent because they held the window up on a slow leg): Stats::resent_bytes is subtracted, so a
+// genome that makes the core resend a lot is not credited for the copies. A core (or fake) that
+// reports no TCP count (tcp_acked_bytes stays 0) is measured by bytes_out.
 //
 // The core samples the TCP count on its 200 ms tick, so the counter is a staircase. The meter
 // polls faster and dates each step by the poll that first saw it, so a rate is taken between

@@ -30,9 +30,6 @@ constexpr std::size_t kLineMax = 200;
 // How often a running filter's progress (how far it has read and written) is looked at: the
 // resolution of the stall timeout, nothing else waits for it.
 constexpr auto kProgressTick = std::chrono::milliseconds(50);
-// Room in the output file beyond the limit, so that a filter writing too much passes the limit
-// (and is told so) before its writes start failing; see make_output_file.
-constexpr std::size_t kOverrunRoom = 4 * 1024 * 1024;
 
 // strerror() may share a buffer between threads; the category's message does not.
 std::string errno_text(int err) {
@@ -208,22 +205,6 @@ bool write_all(const UniqueFd& fd, std::span<const std::byte> bytes, int& err) {
   return true;
 }
 
-// The output file is sized to the limit plus kOverrunRoom and sealed against growing: however
-// much a filter (or a decompression bomb through `gzip -dc`) writes, the file never holds more.
-// Its size is only a hole until written, so the room costs no memory.
-std::optional<UniqueFd> make_output_file(std::size_t max_output, int& err) {
-  auto fd = make_memfd("vmp-filter-out", MFD_ALLOW_SEALING, err);
-  if (!fd) return std::nullopt;
-  const std::size_t cap =
-      max_output > SIZE_MAX - kOverrunRoom - 1 ? SIZE_MAX / 2 : max_output + 1 + kOverrunRoom;
-  if (::ftruncate(fd->get(), static_cast<off_t>(std::min<std::size_t>(cap, SIZE_MAX / 2))) != 0 ||
-      ::fcntl(fd->get(), F_ADD_SEALS, F_SEAL_GROW) != 0) {
-    err = errno;
-    return std::nullopt;
-  }
-  return fd;
-}
-
 // Where the shared offset of a file the filter reads or writes stands.
 std::uint64_t offset_of(const UniqueFd& fd) {
   const off_t at = ::lseek(fd.get(), 0, SEEK_CUR);
@@ -284,6 +265,22 @@ bool plain_word_char(char c) {
 }
 
 }  // namespace
+
+// Sealed against growing: however much a filter (or a decompression bomb through `gzip -dc`)
+// writes, the file never holds more. Its size is only a hole until written, so the room costs
+// no memory.
+std::optional<UniqueFd> make_output_file(std::size_t max_output, int& err) {
+  auto fd = make_memfd("vmp-filter-out", MFD_ALLOW_SEALING, err);
+  if (!fd) return std::nullopt;
+  // Fits off_t whatever max_output is.
+  const std::size_t cap = std::min<std::size_t>(max_output, SIZE_MAX / 4) + 1 + kFilterOverrunRoom;
+  if (::ftruncate(fd->get(), static_cast<off_t>(cap)) != 0 ||
+      ::fcntl(fd->get(), F_ADD_SEALS, F_SEAL_GROW) != 0) {
+    err = errno;
+    return std::nullopt;
+  }
+  return fd;
+}
 
 std::optional<std::vector<std::string>> words_without_shell(const std::string& command) {
   std::vector<std::string> words;

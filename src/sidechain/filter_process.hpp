@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "util/unique_fd.hpp"
+
 namespace vmp::sidechain {
 
 struct FilterLimits {
@@ -69,5 +71,11 @@ using OutputPlace = std::function<std::span<std::byte>(std::size_t bytes)>;
 // filter succeeded (result.output stays empty): no zero-filled scratch and no second copy.
 FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
                         const FilterLimits& limits, const OutputPlace& place);
+
+// The file a filter's stdout goes to: a memfd of max_output + 1 + kFilterOverrunRoom bytes
+// that cannot grow. The room lets a filter that writes too much pass the limit (and be told so)
+// before its writes start failing. nullopt with `err` set when the kernel refuses.
+inline constexpr std::size_t kFilterOverrunRoom = 4 * 1024 * 1024;
+std::optional<UniqueFd> make_output_file(std::size_t max_output, int& err);
 
 }  // namespace vmp::sidechain

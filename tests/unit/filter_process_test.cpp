@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <pthread.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -211,6 +212,25 @@ TEST_F(RunFilter, TooMuchOutputIsAnError) {
   const auto exact = run_filter("head -c 1048576 /dev/zero", {}, {kMiB, 10s});
   ASSERT_TRUE(exact.ok) << exact.error;
   EXPECT_EQ(exact.output.size(), kMiB);
+}
+
+// A decompression bomb costs no memory: the file a filter writes its output to cannot grow
+// past the limit plus the room, whatever one write asks for.
+TEST(FilterOutputFile, CannotGrowPastTheLimitPlusRoom) {
+  int err = 0;
+  const auto fd = make_output_file(kMiB, err);
+  ASSERT_TRUE(fd) << err;
+  const std::vector<char> bomb(64 * kMiB, 'x');
+  std::size_t wrote = 0;
+  while (wrote < bomb.size()) {
+    const ssize_t w = ::write(fd->get(), bomb.data() + wrote, bomb.size() - wrote);
+    if (w <= 0) break;  // EPERM (or EFBIG): the seal
+    wrote += static_cast<std::size_t>(w);
+  }
+  struct stat st {};
+  ASSERT_EQ(::fstat(fd->get(), &st), 0);
+  EXPECT_EQ(static_cast<std::size_t>(st.st_size), kMiB + 1 + kFilterOverrunRoom);
+  EXPECT_LE(wrote, kMiB + 1 + kFilterOverrunRoom);
 }
 
 TEST(WordsWithoutShell, PlainWordsAreSplitAnythingElseNeedsTheShell) {

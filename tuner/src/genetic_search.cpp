@@ -76,7 +76,8 @@ bool GeneticSearch::tell(const Evaluation& e, double fitness) {
   measured_.push_back({e.id, e.knobs, e.purpose, fitness});
   Individual* ind = population_.find(e.id);
   if (!ind) return false;  // dropped meanwhile; nothing to learn
-  if (e.purpose == Purpose::incumbent && ind->samples < 2 && detector_.suspicious()) {
+  const bool low = fitness < (1.0 - detector_.options().drop) * ind->fitness;
+  if (e.purpose == Purpose::incumbent && ind->samples < 2 && low && detector_.suspicious()) {
     // The re-check after a low incumbent sample is running a genome with one window to its
     // name (the low sample ranked the old incumbent below it). One window can be flattered by
     // its predecessor's queue, so a drop from that record says more about the record than about

@@ -220,6 +220,32 @@ TEST(GeneticSearch, AOneWindowRecordCannotCompleteAChange) {
   EXPECT_EQ(s.best()->id, 2u);
 }
 
+// The same re-check when the path did change (the fast path died): the suspect is low again,
+// and the witness is whichever of the strikes measured best fresh (here the one-window genome:
+// on the rig it did 88 Mbit/s after the death, the new best, and the suspect far less).
+TEST(GeneticSearch, AConfirmedChangeIsWitnessedByTheBestFreshStrike) {
+  GeneticSearch s = make(1, 3);
+  auto gen0 = [](std::uint64_t id) { return id == 2 ? 94.0 : id == 3 ? 84.0 : 10.0; };
+  Evaluation e = s.next();
+  while (e.purpose != Purpose::incumbent) {
+    s.tell(e, gen0(e.id));
+    e = s.next();
+  }
+  ASSERT_EQ(e.id, 2u);
+  EXPECT_FALSE(s.tell(e, 60));  // suspect
+  Evaluation stand_in = s.next();
+  ASSERT_EQ(stand_in.id, 3u);
+  EXPECT_FALSE(s.tell(stand_in, 55));  // no strike: one window's record
+  Evaluation again = s.next();
+  ASSERT_EQ(again.id, 2u);
+  EXPECT_TRUE(s.tell(again, 45));  // low again: the path changed
+  EXPECT_TRUE(s.changed());
+  ASSERT_NE(s.best(), nullptr);
+  EXPECT_EQ(s.best()->id, 3u);
+  EXPECT_DOUBLE_EQ(s.best()->fitness, 55);
+  EXPECT_EQ(s.best()->samples, 1u);
+}
+
 // After a change only measurements taken on the new path count: the re-exploring generation
 // starts with the witness (the incumbent whose drop was seen) as its only evaluated member, so
 // no genome runs as the incumbent on a record from before the change (on the rig: a 2 MiB

@@ -68,6 +68,9 @@ Evaluation GeneticSearch::evaluation_of(const Individual& ind, Purpose p) const 
 Evaluation GeneticSearch::next() {
   if (!in_generation_) begin_generation();
   if (!queue_.empty()) return queue_.front();
+  if (const Individual* suspect = recheck_id_ ? population_.find(*recheck_id_) : nullptr) {
+    return evaluation_of(*suspect, Purpose::incumbent);
+  }
   return evaluation_of(*population_.best(), Purpose::incumbent);
 }
 
@@ -76,30 +79,45 @@ bool GeneticSearch::tell(const Evaluation& e, double fitness) {
   measured_.push_back({e.id, e.knobs, e.purpose, fitness});
   Individual* ind = population_.find(e.id);
   if (!ind) return false;  // dropped meanwhile; nothing to learn
-  const bool low = fitness < (1.0 - detector_.options().drop) * ind->fitness;
-  if (e.purpose == Purpose::incumbent && ind->samples < 2 && low && detector_.suspicious()) {
-    // The re-check after a low incumbent sample is running a genome with one window to its
-    // name (the low sample ranked the old incumbent below it). One window can be flattered by
-    // its predecessor's queue, so a drop from that record says more about the record than about
-    // the path: no strike, the sample counts, and the re-check goes on with whichever genome is
-    // best now. (On the rig a one-window 84 Mbit/s that truly did 5 completed a "change" while
-    // the path was as before, and the search threw a good population away.) Two different
-    // genomes measured low in a row are still a change when both have a track record.
-    ind->add_sample(fitness, opts_.smoothing);
-    return false;
-  }
   if (e.purpose == Purpose::incumbent) {
+    recheck_id_.reset();
+    const bool low = fitness < (1.0 - detector_.options().drop) * ind->fitness;
+    if (ind->samples < 2 && low && detector_.suspicious()) {
+      // The re-check after a low incumbent sample ran a genome with one window to its name
+      // (the low sample ranked the old incumbent below it). One window can be flattered by its
+      // predecessor's queue, so a drop from that record says more about the record than about
+      // the path: it is no strike. The genome whose low sample began the suspicion is measured
+      // again instead: low again, the path changed; fine, it was noise. (On the rig a
+      // one-window 84 Mbit/s that truly did 5 completed a "change" while the path was as
+      // before, and the search threw a good population away.) Its fresh sample is kept: when
+      // the change is confirmed it may be the better witness (after a path died, such a genome
+      // measured 88 Mbit/s, the new best, and the suspect 28).
+      ind->add_sample(fitness, opts_.smoothing);
+      if (!stand_in_ || fitness > stand_in_->fresh) stand_in_ = StandIn{ind->id, fitness};
+      recheck_id_ = suspect_id_;
+      return false;
+    }
     switch (detector_.observe(ind->fitness, fitness)) {
-      case ChangeDetector::Verdict::changed:
-        // Its history describes a path that no longer exists.
-        ind->fitness = fitness;
-        ind->samples = 1;
+      case ChangeDetector::Verdict::changed: {
+        // Its history describes a path that no longer exists. The witness is the genome with
+        // the best fresh sample of the strikes that confirmed it.
+        Individual* witness = ind;
+        double fresh = fitness;
+        if (Individual* s = stand_in_ ? population_.find(stand_in_->id) : nullptr;
+            s && stand_in_->fresh > fitness) {
+          witness = s;
+          fresh = stand_in_->fresh;
+        }
+        witness->fitness = fresh;
+        witness->samples = 1;
         change_detected_ = true;
-        change_witness_ = ind->id;
+        change_witness_ = witness->id;
         end_generation();
         return true;
+      }
       case ChangeDetector::Verdict::suspect:
-        // Re-measured at once (next() issues the incumbent again) before anything is decided.
+        // Re-measured at once (next() issues the best genome now) before anything is decided.
+        suspect_id_ = ind->id;
         ind->add_sample(fitness, opts_.smoothing);
         return false;
       case ChangeDetector::Verdict::steady:

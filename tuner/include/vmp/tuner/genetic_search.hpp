@@ -132,6 +132,17 @@ class GeneticSearch {
   bool change_detected_ = false;      // in the generation in progress
   std::uint64_t change_witness_ = 0;  // the individual whose measurement showed the change
   bool changed_ = false;              // in the last completed generation
+  // A suspicion in progress (ChangeDetector: suspect): the genome whose low sample began it,
+  // measured again next when a one-window genome's drop could not count (recheck_id_), and
+  // the best fresh sample of such a genome (the witness if the change is confirmed and the
+  // suspect's own re-check is lower).
+  std::optional<std::uint64_t> suspect_id_;
+  std::optional<std::uint64_t> recheck_id_;
+  struct StandIn {
+    std::uint64_t id = 0;
+    double fresh = 0;
+  };
+  std::optional<StandIn> stand_in_;
   std::uint64_t last_best_id_ = 0;
   std::size_t stagnant_ = 0;
 };

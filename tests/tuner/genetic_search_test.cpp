@@ -193,6 +193,19 @@ TEST(GeneticSearch, OneLowIncumbentSampleIsRecheckedNotActedOn) {
   EXPECT_FALSE(t.changed());
 }
 
+// Generation 0 with genome 2 at 94 (measured twice: it beat the incumbent, so confirmed),
+// genome 3 once at 84 (below 2: no confirmation), the rest at 10; returns the incumbent's
+// re-measurement that ends it.
+Evaluation to_first_incumbent(GeneticSearch& s) {
+  auto gen0 = [](std::uint64_t id) { return id == 2 ? 94.0 : id == 3 ? 84.0 : 10.0; };
+  Evaluation e = s.next();
+  while (e.purpose != Purpose::incumbent) {
+    s.tell(e, gen0(e.id));
+    e = s.next();
+  }
+  return e;
+}
+
 // The rig case (tuner_recovery loss_3to1, a fresh-clone CI run): the incumbent (two windows at
 // 94) measured 63 once; folded in, that ranked it below a genome with a single 84 window, which
 // ran as the re-check and truly did 5. Counted as the second strike, that was a "change" on an
@@ -200,12 +213,7 @@ TEST(GeneticSearch, OneLowIncumbentSampleIsRecheckedNotActedOn) {
 // name is no witness: the re-check goes on with the incumbent, which measures 94 again.
 TEST(GeneticSearch, AOneWindowRecordCannotCompleteAChange) {
   GeneticSearch s = make(1, 3);
-  auto gen0 = [](std::uint64_t id) { return id == 2 ? 94.0 : id == 3 ? 84.0 : 10.0; };
-  Evaluation e = s.next();
-  while (e.purpose != Purpose::incumbent) {
-    s.tell(e, gen0(e.id));
-    e = s.next();
-  }
+  Evaluation e = to_first_incumbent(s);
   ASSERT_EQ(e.id, 2u);
   ASSERT_EQ(s.population().members().size(), 8u);
   EXPECT_FALSE(s.tell(e, 63));  // suspect
@@ -225,12 +233,7 @@ TEST(GeneticSearch, AOneWindowRecordCannotCompleteAChange) {
 // on the rig it did 88 Mbit/s after the death, the new best, and the suspect far less).
 TEST(GeneticSearch, AConfirmedChangeIsWitnessedByTheBestFreshStrike) {
   GeneticSearch s = make(1, 3);
-  auto gen0 = [](std::uint64_t id) { return id == 2 ? 94.0 : id == 3 ? 84.0 : 10.0; };
-  Evaluation e = s.next();
-  while (e.purpose != Purpose::incumbent) {
-    s.tell(e, gen0(e.id));
-    e = s.next();
-  }
+  Evaluation e = to_first_incumbent(s);
   ASSERT_EQ(e.id, 2u);
   EXPECT_FALSE(s.tell(e, 60));  // suspect
   Evaluation stand_in = s.next();

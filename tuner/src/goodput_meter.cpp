@@ -7,6 +7,11 @@
 namespace vmp::tuner {
 namespace {
 
+// The TCP count less the copies: wire bytes delivered once.
+double wire_delivered(const Stats& s) {
+  return static_cast<double>(s.tcp_acked_bytes) - static_cast<double>(s.resent_bytes);
+}
+
 // What the user got, as far as the network delivered it (see the header). With a sidechain
 // TCP acknowledges transformed bytes while the user gets the stream: the core counts the stream
 // bytes of the acknowledged frames (first copies only), so a codec that shrinks the data more
@@ -17,7 +22,7 @@ namespace {
 double delivered(const Stats& s, bool by_tcp) {
   if (!by_tcp) return static_cast<double>(s.bytes_out);
   if (s.sidechain) return static_cast<double>(s.tcp_acked_raw_bytes);
-  return static_cast<double>(s.tcp_acked_bytes) - static_cast<double>(s.resent_bytes);
+  return wire_delivered(s);
 }
 
 // With the codec probe (`--compress auto` and the tuner; SidechainStats::probe): the setting
@@ -36,10 +41,6 @@ std::optional<double> probe_ratio(const Stats& s) {
     return static_cast<double>(c.raw_bytes) / static_cast<double>(c.wire_bytes);
   }
   return std::nullopt;
-}
-
-double wire_delivered(const Stats& s) {
-  return static_cast<double>(s.tcp_acked_bytes) - static_cast<double>(s.resent_bytes);
 }
 
 // The frames the compress setting in force transforms have started to arrive.

@@ -26,7 +26,11 @@ rig_cleanup() {
   for pid in "${RIG_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${RIG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   "$TOPO" down >/dev/null 2>&1 || true
-  [[ -n $RIG_WORK && -d $RIG_WORK ]] && rm -rf "$RIG_WORK"
+  if [[ -n ${VMP_RIG_KEEP:-} && -n $RIG_WORK ]]; then
+    log "work directory kept: $RIG_WORK"
+  elif [[ -n $RIG_WORK && -d $RIG_WORK ]]; then
+    rm -rf "$RIG_WORK"
+  fi
   return 0
 }
 

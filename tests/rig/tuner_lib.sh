@@ -74,8 +74,8 @@ tl_sampler() {
 # tl_run SECONDS SAMPLES TARGETS [tx options...]: one transfer of SECONDS (the transmitter is
 # ended then). SAMPLES gets "elapsed_s bytes" lines (cumulative payload bytes received, see the
 # top), elapsed from the moment the transmitter started. With TL_AT="S CMD..." set, CMD runs S
-# seconds after the transmitter started (a mid-transfer change). TL_RX_ARGS: extra receiver
-# options (e.g. "--verbose 3" when debugging a run).
+# seconds after the transmitter started (a mid-transfer change). TL_RX_ARGS / TL_TX_ARGS: extra
+# receiver / transmitter options (e.g. "--verbose 3" when debugging a run).
 tl_run() {
   local secs=$1 samples=$2 targets=$3
   shift 3
@@ -94,7 +94,7 @@ tl_run() {
   RIG_PIDS+=("$smp_pid")
   # shellcheck disable=SC2016,SC2086 # inner bash expands; targets are a word list
   spawn tx_pid bash -c 'set -o pipefail; src=$1; shift; while cat "$src"; do :; done |
-      ip netns exec "$@"' _ "$RIG_WORK/src" "$NS_TX" timeout -k 2 "$secs" "$VMP" tx $targets "$@" \
+      ip netns exec "$@"' _ "$RIG_WORK/src" "$NS_TX" timeout -k 2 "$secs" "$VMP" tx $targets ${TL_TX_ARGS:-} "$@" \
     >/dev/null 2>"$RIG_WORK/tx.err"
   if [[ -n ${TL_AT:-} ]]; then
     local at cmd
@@ -109,6 +109,9 @@ tl_run() {
   kill -TERM "$rx_pid" 2>/dev/null || true
   wait "$rx_pid" 2>/dev/null || true
   wait "$pv_pid" 2>/dev/null || true
+  # The next run overwrites tx.err/rx.err (show_logs reads them); a kept work directory
+  # (VMP_RIG_KEEP) has each run's own.
+  cp "$RIG_WORK/tx.err" "$samples.tx.err" && cp "$RIG_WORK/rx.err" "$samples.rx.err"
   awk -v t0="$t_tx" '{ t = $1 - t0; if (t > 0.5) printf "%.3f %d\n", t, $2 }' "$RIG_WORK/net.raw" >"$samples"
   [[ -s $samples ]] || { show_logs; fail "no throughput samples (did the transfer start?)"; }
   awk -v o="$(awk -v a="$t_pv" -v b="$t_tx" 'BEGIN { print b - a }')" \

@@ -22,9 +22,10 @@ case $SCENARIO in
   lossy)
     rig_up --path 100,40,1
     links=1
-    # A small grid: legs x congestion at 1 MiB frames (the bench shows frame size does not
-    # matter at these rates; bbr legs are near the link rate, cubic legs scale with count).
-    grid=("4 bbr 1M" "16 bbr 1M" "16 cubic 1M" "4 bbr 64K")
+    # A small grid: legs at 1 MiB frames and one small frame (the bench shows frame size does
+    # not matter at these rates). No cubic: at 1% loss 16 cubic legs reach about half of bbr's
+    # rate (45-52 of 95 Mbit/s in every recorded round), so they never set the optimum.
+    grid=("4 bbr 1M" "16 bbr 1M" "4 bbr 64K")
     ;;
   three)
     rig_up --path 100,20,0 --path 60,20,0 --path 30,20,0

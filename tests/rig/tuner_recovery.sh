@@ -14,14 +14,15 @@
 # The new best is measured after the tuned run, on the changed rig (--no-tune, 8 s each).
 # "Back at 90%" = the trailing 5-second mean of receiver-side throughput >= 90% of it.
 # Usage: tuner_recovery.sh VIAMILLIPEDE VMP-LINKEMU [path_down|loss_up|loss_1to3|loss_3to1|rate_half]  (0 pass, 1 fail, 77 skip)
-# Environment: CHANGE_AT (default 35), AFTER_SECONDS (default 40), GRID_SECONDS (default 8),
+# Environment: CHANGE_AT (default 35), AFTER_SECONDS (default 34:
+# the 30 s limit plus the 5 s mean, less the second it starts), GRID_SECONDS (default 8),
 # TUNE_SEED.
 set -euo pipefail
 source "$(dirname "$0")/tuner_lib.sh"
 CASE=${3:-path_down}
 tl_init "$1" "$2"
 CHANGE_AT=${CHANGE_AT:-35}
-AFTER_SECONDS=${AFTER_SECONDS:-40}
+AFTER_SECONDS=${AFTER_SECONDS:-34}
 GRID_SECONDS=${GRID_SECONDS:-8}
 LIMIT=30
 
@@ -40,19 +41,22 @@ case $CASE in
     targets=$(tl_targets 1)
     after_targets=$targets
     change='tl_loss_up 1 4'
-    grid=("4 bbr 1M" "16 bbr 1M" "16 cubic 1M")
+    # No cubic: at 1-5% loss 16 cubic legs reach about half of bbr's rate (45-52 of 95 Mbit/s
+    # in every recorded round), so they never set the optimum.
+    grid=("4 bbr 1M" "16 bbr 1M")
     ;;
   loss_1to3 | loss_3to1 | rate_half)
     rig_up --path 100,40,1
     links=1
     targets=$(tl_targets 1)
     after_targets=$targets
+    grid=("4 bbr 1M" "16 bbr 1M")
     case $CASE in
       loss_1to3) change='tl_loss_up 1 2' ;;
       loss_3to1) tl_loss_up 1 2 && change='tl_loss_clear' ;;
-      rate_half) change='"$TOPO" rate 1 50' ;;
+      # Without the extra loss, 16 cubic legs come close to bbr (47.4 vs 47.8 Mbit/s).
+      rate_half) change='"$TOPO" rate 1 50' && grid+=("16 cubic 1M") ;;
     esac
-    grid=("4 bbr 1M" "16 bbr 1M" "16 cubic 1M")
     ;;
   *) echo "tuner_recovery.sh: case path_down|loss_up|loss_1to3|loss_3to1|rate_half" >&2; exit 2 ;;
 esac

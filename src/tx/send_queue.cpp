@@ -83,8 +83,9 @@ SendQueue::Entry& SendQueue::take_pending_locked(Entry& e) {
 
 bool SendQueue::may_take_locked(std::uint32_t preference) const {
   if (pending_.empty()) return false;
-  const bool preferred = std::all_of(live_legs_.begin(), live_legs_.end(),
-                                     [&](const auto& l) { return l.second >= preference; });
+  const bool preferred = std::all_of(live_legs_.begin(), live_legs_.end(), [&](const auto& l) {
+    return l.second >= preference || stalled_legs_.contains(l.first);
+  });
   if (preferred) return true;
   const std::uint64_t backlog = std::min<std::uint64_t>(4ull << 20, window_bytes_ / 4);
   if (pending_bytes_ >= backlog) return true;
@@ -231,6 +232,15 @@ void SendQueue::wait_for_work(std::uint32_t leg, std::uint32_t preference, Wakeu
   hand_out_locked();
 }
 
+void SendQueue::set_stalled(std::uint32_t leg, bool stalled) {
+  std::lock_guard lock(mutex_);
+  if (!stalled) {
+    stalled_legs_.erase(leg);
+  } else if (stalled_legs_.insert(leg).second) {
+    hand_out_locked();  // the waiting legs of the other links may be preferred now
+  }
+}
+
 void SendQueue::cancel_wait(std::uint32_t leg) {
   std::lock_guard lock(mutex_);
   std::erase_if(waiters_, [leg](const Waiter& w) { return w.leg == leg; });
@@ -272,6 +282,7 @@ void SendQueue::forget_leg_locked(std::uint32_t leg) {
   speeds_.erase(leg);
   busy_until_.erase(leg);
   live_legs_.erase(leg);
+  stalled_legs_.erase(leg);
   std::erase_if(waiters_, [leg](const Waiter& w) { return w.leg == leg; });
 }
 

@@ -62,6 +62,12 @@ class SendQueue {
   // A leg skips ahead (see pick_for_locked) only when another leg would deliver the lowest
   // pending frame in less than 1/kSlower of its own time.
   static constexpr double kSlower = 1.5;
+  // Whether the leg is stalled (nothing acknowledged for stall_after(), leg_speed.hpp): its path
+  // may have gone dark, and TCP_USER_TIMEOUT ends it only after 15 s. Until it moves again it
+  // does not make its link the preferred one: were it the last live leg of the first link, the
+  // legs of every other link would take only spill-over (rig, first path blackholed: the
+  // stream ran at the slowest path's rate until the leg timed out). Called every tick.
+  void set_stalled(std::uint32_t leg, bool stalled);
   void cancel_wait(std::uint32_t leg);
   // The leg takes no more work (it drains before closing): it stops waiting, no longer counts
   // as a live leg of its link, and a frame handed to it while it slept, which it will never
@@ -200,7 +206,8 @@ class SendQueue {
   // Live legs (they took or waited for work since they last lost their connection) and the
   // preference of their link: the lowest is the link being filled first.
   std::map<std::uint32_t, std::uint32_t> live_legs_;
-  std::vector<Waiter> waiters_;  // preferred_first order (insertion keeps it)
+  std::set<std::uint32_t> stalled_legs_;  // see set_stalled()
+  std::vector<Waiter> waiters_;           // preferred_first order (insertion keeps it)
   std::uint64_t held_bytes_ = 0;
   std::uint64_t reserved_bytes_ = 0;  // read, still in the sidechain stage
   std::uint64_t window_bytes_;

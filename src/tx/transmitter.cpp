@@ -647,6 +647,7 @@ void Transmitter::hedge_stalled_legs() {
     // A draining leg (the tuner lowered the legs) still has to deliver what it holds.
     if (state != LegState::up && state != LegState::draining) continue;
     stalled[i] = leg.stalled_for() >= stall_after(leg.stats().tcp.rtt_seconds);
+    queue_.set_stalled(leg.slot(), stalled[i]);
     any_stalled = any_stalled || stalled[i];
     any_moving = any_moving || (state == LegState::up && !stalled[i]);
   }

@@ -277,6 +277,23 @@ TEST_F(FirstLinkBusy, WhenThePreferredLegsAreGoneTheNextLinkIsPreferred) {
   EXPECT_EQ(q.take(5, 2)->frame->header.seq, 0u);
 }
 
+TEST_F(FirstLinkBusy, AStalledPreferredLegDoesNotHoldTheOtherLinksBack) {
+  q.set_stalled(9, true);  // its path may have gone dark: the next link is preferred
+  EXPECT_EQ(q.take(5, 2)->frame->header.seq, 1u);
+  q.set_stalled(9, false);  // it moves again: a small burst waits for it once more
+  q.push(frame(pool, 2, 100));
+  EXPECT_FALSE(q.take(5, 2));
+}
+
+TEST_F(FirstLinkBusy, AStalledLegsWaitingPeersGetItsWorkAtOnce) {
+  asio::io_context io;
+  Wakeup w(io.get_executor());
+  q.wait_for_work(5, 2, &w);
+  q.set_stalled(9, true);   // frame 1 is handed to leg 5 now, not at its next look
+  q.set_stalled(9, false);  // (so it keeps it even though leg 9 moves again)
+  EXPECT_EQ(q.take(5, 2)->frame->header.seq, 1u);
+}
+
 // Two legs on one link: leg 0 carries 1000 B/s, leg 1 only 120 B/s (both one-way 0).
 class UnequalLegs : public ::testing::Test {
  protected:

@@ -6,7 +6,8 @@
 # Prints one line per target and exits non-zero when a target crashed (or hung), giving the
 # reproducer and the log. The repository's corpus is never written to. See README.md.
 # Environment: CXX (default clang++), JOBS (build parallelism, default 2),
-# FUZZ_BUILD_DIR (default build-fuzz in the repository root), FUZZ_KEEP=1 keeps the work dir.
+# FUZZ_BUILD_DIR (default build-fuzz in the repository root), FUZZ_KEEP=1 keeps the work dir,
+# FUZZ_BUILD_ONLY=1 builds and stops.
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -32,6 +33,8 @@ if ! { cmake -S "$here" -B "$build" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" >"$bu
   exit 2
 fi
 echo "fuzz: built in $(( $(date +%s) - start )) s"
+# FUZZ_BUILD_ONLY=1: stop here (scripts/test.sh builds ahead, while other tests run).
+if [ -n "${FUZZ_BUILD_ONLY:-}" ]; then exit 0; fi
 
 # UBSan findings abort (-fno-sanitize-recover); make them print where they happened.
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"

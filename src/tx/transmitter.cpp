@@ -651,6 +651,21 @@ void Transmitter::hedge_stalled_legs() {
     any_stalled = any_stalled || stalled[i];
     any_moving = any_moving || (state == LegState::up && !stalled[i]);
   }
+  // A stalled leg the plan no longer wants here (its link went down, or a new genome moved or
+  // dropped its slot) cannot drain: it is stuck writing to a dark path, or its graceful close
+  // would wait kDrainLimit. Reset, it gives its frames back and its slot connects where the
+  // plan wants it. Left alone, it held the slot until TCP_USER_TIMEOUT (15 s): after the first
+  // of three paths was blackholed, a genome whose legs for the second path were such slots ran
+  // on the third path alone (29 of 90 Mbit/s).
+  // Not while every link is down (an outage): then there is nowhere else to go, and a leg left
+  // alone resumes by itself if its path comes back before TCP_USER_TIMEOUT.
+  for (std::size_t i = 0; i < legs_.size(); ++i) {
+    if (!stalled[i] || !legs_[i]->drain_requested()) continue;
+    if (i < planner_.slots() && !planner_.link_for(static_cast<std::uint32_t>(i))) continue;
+    log_.info(1, "leg " + std::to_string(i) + " (" + legs_[i]->stats().link +
+                     "): stalled and moved by the plan: reset instead of drained");
+    legs_[i]->kill();
+  }
   if (!any_moving || !any_stalled) return;
   // Listed only now: the whole window's frames, every tick, for nothing is what it would cost.
   const auto held = queue_.front_held(std::numeric_limits<std::size_t>::max());

@@ -37,6 +37,7 @@ class TxLeg {
     drain_.store(true);
     wakeup_.notify();
   }
+  bool drain_requested() const { return drain_.load(); }
   // Whether run() is spawned; the host sets it (under its own lock) before spawning run().
   bool running() const { return running_; }
   void set_running() { running_ = true; }

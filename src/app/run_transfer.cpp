@@ -153,6 +153,9 @@ class TransferRun {
       opts.profile_path = cfg_.tune_profile;
       opts.pinned = cfg_.pinned;
       opts.link_count = cfg_.tx.targets.size();
+      // --compress auto: the stage's feedback picks the codec the search starts from, during
+      // the time the search would only measure the start and the defaults anyway.
+      if (cfg_.tx.compress_tuned) opts.codec_feedback_seconds = opts.explore_after_seconds;
       opts.warn = [this](std::string_view msg) { tx_log_.error(std::string(msg)); };
       try {
         tuner_ = std::make_unique<tuner::Tuner>(*tx_, std::move(opts));

@@ -166,8 +166,9 @@ void Transmitter::start_sidechain() {
   opts.emit = [this](std::shared_ptr<OutFrame> frame) { queue_.push(std::move(frame), true); };
   opts.fail = [this](std::string error) { finish(ExitCode::filter, std::move(error)); };
   stage_ = std::make_unique<sidechain::TxStage>(std::move(opts), pool_);
-  // The tuner, when it owns the codec, must be the only one moving it.
-  if (cfg_.compress_auto && !cfg_.compress_tuned) feedback_.emplace(knobs_.compress);
+  // With the tuner it takes over from the feedback at its first apply(), and must then be the
+  // only one moving the codec.
+  if (cfg_.compress_auto) feedback_.emplace(knobs_.compress);
 }
 
 std::string Transmitter::message() const {
@@ -322,6 +323,7 @@ void Transmitter::apply(const Knobs& k) {
   if (auto err = validate(k)) throw std::invalid_argument(*err);
   {
     std::lock_guard lock(mutex_);
+    tuner_moved_knobs_ = true;
     if (k == knobs_) return;
     const bool socket_knobs_changed = k.sndbuf_bytes != knobs_.sndbuf_bytes ||
                                       k.rcvbuf_bytes != knobs_.rcvbuf_bytes ||
@@ -556,9 +558,12 @@ asio::awaitable<void> Transmitter::tick_loop() {
     }
     if (feedback_ && now >= next_feedback) {
       next_feedback = now + 1s;
-      if (auto compress = feedback_->step(snapshot())) {
+      auto compress = feedback_->step(snapshot());
+      std::lock_guard lock(mutex_);
+      if (tuner_moved_knobs_) {
+        feedback_.reset();
+      } else if (compress) {
         log_.info(1, "--compress auto: " + *compress);
-        std::lock_guard lock(mutex_);
         note_compress_change();
         knobs_.compress = *compress;
       }

@@ -152,10 +152,13 @@ class Transmitter final : public TransferControl, private TxLegHost {
   // before the reader starts; run() joins its workers before it returns, while everything
   // they call exists.
   std::unique_ptr<sidechain::TxStage> stage_;
-  std::optional<sidechain::CompressFeedback> feedback_;  // --compress auto; tick loop only
+  // --compress auto; tick loop only. With the tuner it runs until the tuner's first apply()
+  // (tuner_moved_knobs_), which starts its search from the codec the feedback reached.
+  std::optional<sidechain::CompressFeedback> feedback_;
 
   mutable std::mutex mutex_;  // guards the fields up to the blank line below
   Knobs knobs_;
+  bool tuner_moved_knobs_ = false;  // apply() was called: the codec is the tuner's
   LinkPlanner planner_;
   // Shared with each leg's coroutine, which keeps its leg alive until it is destroyed.
   std::vector<std::shared_ptr<TxLeg>> legs_;

@@ -36,9 +36,9 @@ struct TxConfig {
   std::optional<std::uint64_t> limit_bytes;
   // delayus: sleep this long at every 2 MiB of the stream (the original's crude throttle).
   std::chrono::microseconds delay_per_chunk{0};
-  // --compress auto: the compress knob is chosen while the transfer runs; by the tuner (the
-  // codec and workers are genes) when `compress_tuned`, else by the sidechain's own feedback
-  // (sidechain/compress_feedback.hpp).
+  // --compress auto: the compress knob is chosen while the transfer runs: by the sidechain's
+  // own feedback (sidechain/compress_feedback.hpp), and when `compress_tuned` (the codec and
+  // workers are genes) by the tuner from its first apply() on.
   bool compress_auto = false;
   bool compress_tuned = false;
   // --filter CMD: every frame goes through `sh -c CMD` (and the receiver's --unfilter);

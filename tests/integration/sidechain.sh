@@ -31,18 +31,21 @@ for input in empty one random zeros mixed; do
 done
 grep -q 'compress' "$WORK/zstd:1-mixed.tx.err" && fail "a clean transfer logged about compression"
 
-# 1b. --compress auto with the tuner: the codec is a gene, and generation 0 measures the start
-#     (lz4) and the core's defaults (none) at once, so the codec changes mid-stream; the output
-#     stays exact. (Section 1 runs without the tuner: there `auto` is the stage's feedback.)
+# 1b. --compress auto with the tuner: for the first 10 s the stage's feedback moves the codec
+#     (up the ladder: the 512 KiB/s limit makes the network the bottleneck), then the tuner's
+#     search takes over with the codec as a gene and its first candidates try others (seed 1:
+#     none among them), so the codec changes mid-stream both ways; the output stays exact.
+#     (Section 1 runs without the tuner: there `auto` is the stage's feedback alone.)
 input_hash want "$WORK/mixed"
 free_port P
 start_rx auto-tuned.rx "$P"
-run_vmp auto-tuned.tx 60 tx 127.0.0.1 "$P" --compress auto --rate-limit 1M --frame-size 256K \
+run_vmp auto-tuned.tx 60 tx 127.0.0.1 "$P" --compress auto --rate-limit 512K --frame-size 256K \
   --tune-seed 1 verbose 2 <"$WORK/mixed"
 expect_eq "$VMP_RC" 0 "auto-tuned: tx exit status"
 finish_rx auto-tuned.rx
 expect_eq "$RX_RC" 0 "auto-tuned: rx exit status"
 expect_hash "$RX_HASH" "$want" "auto-tuned: output"
+expect_grep "$WORK/auto-tuned.tx.err" '--compress auto: zstd' "auto-tuned: the feedback moved the codec"
 # "knobs: ..." is logged (verbose 2) whenever the tuner applies a genome.
 expect_grep "$WORK/auto-tuned.tx.err" 'knobs: .*compress=none' "auto-tuned: the tuner tried none"
 

@@ -210,5 +210,55 @@ TEST(CodecTuning, DataWhoseCompressibilityChangesDoesNotChooseTheCodec) {
   });
 }
 
+// --compress auto with the tuner: for codec_feedback_seconds the engine's own feedback moves
+// the codec (here: lz4 -> zstd:3 at 4 s, as on a slow link); the search then starts from it,
+// and the anchor (the core's defaults) keeps it instead of the knob's default `none`.
+TEST(CodecTuning, TheSearchStartsFromTheCodecTheFeedbackReached) {
+  const Host host = host_with_link(12.5e6);
+  VirtualClock clock;
+  Knobs start;
+  start.compress = "lz4";
+  start.legs = 2;
+  FakeTransfer fake(clock, start, [&host](const Knobs& k, double) { return host.rate(k); });
+  fake.sidechain([&host](const Knobs& k) { return host.cores(k); }, 2.0);
+  fake.engine_sets_codec_at(4.0, "zstd:3");
+  TunerOptions o;
+  o.seed = 1;
+  o.pinned = {};
+  o.codec_feedback_seconds = 10;
+  o.warn = [](std::string_view) {};
+  {
+    TuningSession s(fake, clock, o);
+    ASSERT_TRUE(s.run_generation({}));
+  }
+  const auto knobs = fake.applied();
+  const auto times = fake.applied_times();
+  ASSERT_GE(knobs.size(), 2u);
+  EXPECT_GE(times[0], 10.0);  // nothing applied while the feedback ran
+  EXPECT_EQ(knobs[0].compress, "zstd:3");
+  EXPECT_EQ(knobs[0].legs, 2u);            // the start genome: the knobs in force
+  EXPECT_EQ(knobs[1].compress, "zstd:3");  // the anchor: the defaults, with the codec in force
+  EXPECT_EQ(knobs[1].legs, Knobs{}.legs);
+}
+
+// Where the codec is not a gene, there is no feedback to wait for: the start is measured at once.
+TEST(CodecTuning, WithThePinnedCodecTheSearchBeginsAtOnce) {
+  VirtualClock clock;
+  Knobs start;
+  start.legs = 2;
+  FakeTransfer fake(clock, start, [](const Knobs& k, double) { return 1e6 * k.legs; });
+  TunerOptions o;
+  o.seed = 1;
+  o.codec_feedback_seconds = 10;
+  o.warn = [](std::string_view) {};
+  {
+    TuningSession s(fake, clock, o);
+    ASSERT_FALSE(s.codec_is_gene());
+    ASSERT_TRUE(s.run_generation({}));
+  }
+  ASSERT_FALSE(fake.applied_times().empty());
+  EXPECT_LT(fake.applied_times()[0], 1.0);
+}
+
 }  // namespace
 }  // namespace vmp::tuner

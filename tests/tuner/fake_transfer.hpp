@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -205,6 +206,12 @@ class FakeTransfer final : public TransferControl {
     ratio_ = std::move(ratio);
     probe_ = probe;
   }
+  // At `t` seconds since the start the engine itself sets the codec to `setting`, as the
+  // stage's feedback does with --compress auto (Transmitter::feedback_).
+  void engine_sets_codec_at(double t, std::string setting) {
+    std::lock_guard lock(mutex_);
+    engine_codec_ = std::make_pair(t, std::move(setting));
+  }
   // false: a core that does not report tcp_acked_bytes (it stays 0).
   void report_tcp_acks(bool on) {
     std::lock_guard lock(mutex_);
@@ -268,6 +275,11 @@ class FakeTransfer final : public TransferControl {
       if (ratio_) wire_ += stream / ratio_(knobs_.compress, mid - t0_);
       if (cores_) busy_ += cores_(knobs_) * (end - last_);
       last_ = end;
+      if (engine_codec_ && last_ - t0_ >= engine_codec_->first) {
+        knobs_.compress = std::exchange(engine_codec_, std::nullopt)->second;
+        codec_changed_at_ = last_;
+        ++codec_changes_;
+      }
       if (end >= next_tick) {
         ++ticks_;
         acked_ = bytes_;
@@ -287,7 +299,8 @@ class FakeTransfer final : public TransferControl {
   Clock& clock_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
-  Knobs knobs_;
+  mutable Knobs knobs_;  // advance() moves the codec for engine_sets_codec_at()
+  mutable std::optional<std::pair<double, std::string>> engine_codec_;
   RateFn rate_;
   mutable std::mt19937_64 rng_;
   double noise_sigma_;
@@ -309,8 +322,8 @@ class FakeTransfer final : public TransferControl {
   Knobs previous_;
   std::function<double(const Knobs&)> cores_;  // set: a sidechain runs
   double codec_lag_ = 0;
-  double codec_changed_at_ = -1e18;
-  std::uint64_t codec_changes_ = 0;
+  mutable double codec_changed_at_ = -1e18;
+  mutable std::uint64_t codec_changes_ = 0;
   mutable double busy_ = 0;  // the sidechain's busy seconds
   static constexpr double kProbeSlice = 128 * 1024;
   RatioFn ratio_;                  // set: the TCP count is wire bytes

@@ -33,7 +33,10 @@ void emit_warning(const TunerOptions& opts, std::string_view line) {
 
 // The first genome: the knobs in force, or the profile's where they are genes (pinned knobs
 // keep their command-line values either way).
-GeneticSearch make_search(TransferControl& control, const TunerOptions& opts, std::uint64_t seed) {
+// after_feedback: the engine's codec feedback ran before (TunerOptions::codec_feedback_seconds).
+GeneticSearch make_search(TransferControl& control, const TunerOptions& opts, std::uint64_t seed,
+                          bool after_feedback, bool& from_profile) {
+  from_profile = false;
   Knobs current = control.knobs();
   auto choices =
       opts.congestion_choices.empty() ? available_congestion_controls() : opts.congestion_choices;
@@ -48,6 +51,7 @@ GeneticSearch make_search(TransferControl& control, const TunerOptions& opts, st
                                std::to_string(codec.link_count()) + "; ignored");
       } else {
         start = codec.decode(codec.encode(p.knobs));
+        from_profile = true;
       }
     } catch (const std::runtime_error& e) {
       emit_warning(opts, std::string(e.what()) + "; ignored");
@@ -55,9 +59,18 @@ GeneticSearch make_search(TransferControl& control, const TunerOptions& opts, st
   }
   // The core's defaults (what plain `viamillipede tx` runs; the codec keeps pinned knobs at
   // their command-line values) are measured right after the start genome, so that a poor
-  // profile cannot make generation 0 all exploration of mediocre points.
+  // profile cannot make generation 0 all exploration of mediocre points. After the engine's
+  // codec feedback ran, what plain `tx --compress auto` runs is the codec it picked, not the
+  // knob's default `none`: the anchor keeps that codec and its workers.
   std::vector<Knobs> anchors;
-  if (opts.defaults_anchor) anchors.push_back(codec.decode(codec.encode(Knobs{})));
+  if (opts.defaults_anchor) {
+    Knobs defaults;
+    if (after_feedback) {
+      defaults.compress = current.compress;
+      defaults.sidechain_workers = current.sidechain_workers;
+    }
+    anchors.push_back(codec.decode(codec.encode(defaults)));
+  }
   return GeneticSearch(std::move(codec), opts.search, seed, start, anchors);
 }
 
@@ -68,7 +81,7 @@ TuningSession::TuningSession(TransferControl& control, Clock& clock, TunerOption
       clock_(clock),
       opts_(std::move(opts)),
       seed_(pick_seed(opts_.seed)),
-      search_(make_search(control_, opts_, seed_)),
+      search_(make_search(control_, opts_, seed_, false, from_profile_)),
       meter_(control_, clock_) {
   if (!opts_.log_path.empty()) log_.emplace(opts_.log_path);
   started_ = clock_.now();
@@ -86,6 +99,10 @@ void TuningSession::warn(std::string_view line) const {
 
 bool TuningSession::run_generation(std::stop_token stop) {
   if (!tunable()) return false;
+  if (!search_began_) {
+    search_began_ = true;
+    if (!let_codec_feedback_run(stop)) return false;
+  }
   while (!stop.stop_requested()) {
     if (hold_while_source_bound(stop)) {
       if (control_.snapshot().finished) return false;
@@ -114,6 +131,19 @@ bool TuningSession::run_generation(std::stop_token stop) {
     }
   }
   return false;
+}
+
+bool TuningSession::let_codec_feedback_run(std::stop_token stop) {
+  if (!codec_is_gene() || from_profile_ || opts_.codec_feedback_seconds <= 0) return true;
+  // Stop-aware in slices, so that a transfer that ends meanwhile ends tuning promptly.
+  while (clock_.now() - started_ < opts_.codec_feedback_seconds) {
+    const double left = opts_.codec_feedback_seconds - (clock_.now() - started_);
+    if (!clock_.sleep_for(std::min(left, 0.5), stop)) return false;
+    if (control_.snapshot().finished) return false;
+  }
+  // The same seed: the search draws what it would have drawn, from the feedback's codec.
+  search_ = make_search(control_, opts_, seed_, true, from_profile_);
+  return true;
 }
 
 TuningSession::Outcome TuningSession::evaluate(const Evaluation& e, std::stop_token stop) {

@@ -46,6 +46,10 @@ class TuningSession {
     bool refused = false;  // apply() threw: the genome is abandoned with fitness 0
   };
   Outcome evaluate(const Evaluation& e, std::stop_token stop);
+  // Once, before the first genome: lets the engine's codec feedback run for
+  // codec_feedback_seconds, then starts the search again from the knobs in force then.
+  // False when the transfer ended or stop was requested meanwhile.
+  bool let_codec_feedback_run(std::stop_token stop);
   // When stdin was idle for most of the time since the last look, no genome can beat the
   // incumbent (the source sets the pace) and an experiment only costs: legs on worse paths,
   // copies. Then the best known genome holds for one window instead. Returns whether it held.
@@ -73,6 +77,8 @@ class TuningSession {
   std::optional<TuneLog> log_;
   std::optional<Knobs> applied_;  // what this session last applied, if anything
   double started_ = 0;
+  bool from_profile_ = false;  // the start genome is the profile's
+  bool search_began_ = false;  // let_codec_feedback_run() is behind us
   std::vector<LoggedEvaluation> generation_log_;
   // How long the best genome ran in holds (hold_best) since the incumbent was last measured:
   // that time is the incumbent's share already, so explore_balance() owes that much less (the

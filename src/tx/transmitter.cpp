@@ -535,7 +535,7 @@ asio::awaitable<void> Transmitter::tick_loop() {
       queue_.set_window(window_locked());
     }
     for (auto link : probes) asio::co_spawn(io_, probe(link), on_throw("a link probe"));
-    hedge_stalled_legs();
+    tend_stalled_legs();
     hedge_stuck_frames();
     report_stuck_head();
     // A drained leg's frames are parked at the receiver (SendQueue::park); it can only lack
@@ -632,30 +632,35 @@ void Transmitter::hedge_stuck_frames() {
   }
 }
 
-void Transmitter::hedge_stalled_legs() {
+void Transmitter::tend_stalled_legs() {
+  std::lock_guard lock(mutex_);
+  const auto legs = mark_stalled_legs_locked();
+  reset_moved_stalled_legs_locked(legs.stalled);
+  // Only while some leg is not stalled: with all of them stuck a copy would join the queue.
+  if (legs.any_moving && legs.any_stalled) hedge_stalled_frames_locked(legs.stalled);
+}
+
+Transmitter::StalledLegs Transmitter::mark_stalled_legs_locked() {
   // A leg whose TCP has acknowledged nothing for a while (stall_after: its path went dark, or
   // a retransmission timeout's resend was lost as well) delivers none of its frames until it
-  // recovers or TCP_USER_TIMEOUT ends it, and each of them will hold up the stream. Waiting
-  // for the stream to stop first (hedge_stuck_frames) costs the time the window takes to
-  // fill, and copying a few frames per tick after that the time the leg's whole socket
-  // queue takes: after a path went down, the stream stood still for 8-12 s. So every frame
-  // such a leg carries and its receiver has not acknowledged goes out again at once on the
-  // other legs (lowest first, as they ask), and so does any frame it takes while stalled.
-  // Only while some leg is not stalled: with all of them stuck a copy would join the queue.
-  std::lock_guard lock(mutex_);
-  std::vector<bool> stalled(legs_.size(), false);
-  bool any_moving = false;
-  bool any_stalled = false;
+  // recovers or TCP_USER_TIMEOUT ends it. The send queue must not let it keep its link the
+  // preferred one (SendQueue::set_stalled): the other links' legs then take only spill-over.
+  StalledLegs out;
+  out.stalled.assign(legs_.size(), false);
   for (std::size_t i = 0; i < legs_.size(); ++i) {
     const TxLeg& leg = *legs_[i];
     const auto state = leg.stats().state;
     // A draining leg (the tuner lowered the legs) still has to deliver what it holds.
     if (state != LegState::up && state != LegState::draining) continue;
-    stalled[i] = leg.stalled_for() >= stall_after(leg.stats().tcp.rtt_seconds);
-    queue_.set_stalled(leg.slot(), stalled[i]);
-    any_stalled = any_stalled || stalled[i];
-    any_moving = any_moving || (state == LegState::up && !stalled[i]);
+    out.stalled[i] = leg.stalled_for() >= stall_after(leg.stats().tcp.rtt_seconds);
+    queue_.set_stalled(leg.slot(), out.stalled[i]);
+    out.any_stalled = out.any_stalled || out.stalled[i];
+    out.any_moving = out.any_moving || (state == LegState::up && !out.stalled[i]);
   }
+  return out;
+}
+
+void Transmitter::reset_moved_stalled_legs_locked(const std::vector<bool>& stalled) {
   // A stalled leg the plan no longer wants here (its link went down, or a new genome moved or
   // dropped its slot) cannot drain: it is stuck writing to a dark path, or its graceful close
   // would wait kDrainLimit. Reset, it gives its frames back and its slot connects where the
@@ -671,7 +676,15 @@ void Transmitter::hedge_stalled_legs() {
                      "): stalled and moved by the plan: reset instead of drained");
     legs_[i]->kill();
   }
-  if (!any_moving || !any_stalled) return;
+}
+
+void Transmitter::hedge_stalled_frames_locked(const std::vector<bool>& stalled) {
+  // Each frame a stalled leg carries will hold up the stream. Waiting for the stream to stop
+  // first (hedge_stuck_frames) costs the time the window takes to fill, and copying a few
+  // frames per tick after that the time the leg's whole socket queue takes: after a path went
+  // down, the stream stood still for 8-12 s. So every frame such a leg carries and its
+  // receiver has not acknowledged goes out again at once on the other legs (lowest first, as
+  // they ask), and so does any frame it takes while stalled.
   // Listed only now: the whole window's frames, every tick, for nothing is what it would cost.
   const auto held = queue_.front_held(std::numeric_limits<std::size_t>::max());
   std::vector<std::uint32_t> copied(legs_.size(), 0);

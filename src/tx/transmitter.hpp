@@ -128,7 +128,18 @@ class Transmitter final : public TransferControl, private TxLegHost {
   asio::awaitable<void> probe(std::size_t link);
   void report_stuck_head();   // I/O thread
   void hedge_stuck_frames();  // I/O thread
-  void hedge_stalled_legs();  // I/O thread
+  // I/O thread, every tick: marks stalled legs in the send queue, resets the ones the plan
+  // moved, copies their frames to the other legs.
+  void tend_stalled_legs();
+  // Under mutex_: the stalled legs (by slot), also told to the send queue.
+  struct StalledLegs {
+    std::vector<bool> stalled;
+    bool any_stalled = false;
+    bool any_moving = false;  // an up leg that is not stalled
+  };
+  StalledLegs mark_stalled_legs_locked();
+  void reset_moved_stalled_legs_locked(const std::vector<bool>& stalled);
+  void hedge_stalled_frames_locked(const std::vector<bool>& stalled);
   void print_progress(bool final_line);
   void start_sidechain();
   // Under mutex_, before the compress knob changes: the frames it will transform start here.

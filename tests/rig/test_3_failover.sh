@@ -2,7 +2,7 @@
 # Rig test 3: failover. Three paths (50 Mbit/s, 20 ms RTT each); the first goes down (silent
 # blackhole) mid-transfer and stays down; the transfer completes on the other two, byte-exact,
 # and the stream does not stand still for long meanwhile: the frames the dead path's legs
-# held go out again on the others once those legs stall (Transmitter::hedge_stalled_legs;
+# held go out again on the others once those legs stall (Transmitter::tend_stalled_legs;
 # before, the stream stopped until their TCP_USER_TIMEOUT, up to 15 s).
 # Usage: test_3_failover.sh VIAMILLIPEDE VMP-LINKEMU   (exit 0 pass, 1 fail, 77 skip)
 set -euo pipefail

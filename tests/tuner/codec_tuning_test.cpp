@@ -17,8 +17,10 @@
 
 #include "fake_transfer.hpp"
 #include "path_model.hpp"
+#include "temp_dir.hpp"
 #include "virtual_clock.hpp"
 #include "vmp/tuner/cost_penalty.hpp"
+#include "vmp/tuner/profile.hpp"
 #include "vmp/tuner/tuning_session.hpp"
 
 namespace vmp::tuner {
@@ -239,6 +241,34 @@ TEST(CodecTuning, TheSearchStartsFromTheCodecTheFeedbackReached) {
   EXPECT_EQ(knobs[0].legs, 2u);            // the start genome: the knobs in force
   EXPECT_EQ(knobs[1].compress, "zstd:3");  // the anchor: the defaults, with the codec in force
   EXPECT_EQ(knobs[1].legs, Knobs{}.legs);
+}
+
+// A profile gives the start (the codec too): the search does not wait for the feedback.
+TEST(CodecTuning, AProfileStartSkipsTheFeedbackWait) {
+  testing::TempDir dir;
+  const auto path = dir.file("profile.json");
+  Knobs remembered;
+  remembered.compress = "zstd:6";
+  remembered.legs = 3;
+  save_profile(path, Profile{remembered, 1, 3e7});
+  VirtualClock clock;
+  Knobs start;
+  start.compress = "lz4";
+  FakeTransfer fake(clock, start, [](const Knobs& k, double) { return 1e6 * k.legs; });
+  TunerOptions o;
+  o.seed = 1;
+  o.pinned = {};
+  o.profile_path = path;
+  o.codec_feedback_seconds = 10;
+  o.warn = [](std::string_view) {};
+  {
+    TuningSession s(fake, clock, o);
+    ASSERT_TRUE(s.codec_is_gene());
+    ASSERT_TRUE(s.run_generation({}));
+  }
+  ASSERT_FALSE(fake.applied_times().empty());
+  EXPECT_LT(fake.applied_times()[0], 1.0);
+  EXPECT_EQ(fake.applied()[0].compress, "zstd:6");
 }
 
 // Where the codec is not a gene, there is no feedback to wait for: the start is measured at once.

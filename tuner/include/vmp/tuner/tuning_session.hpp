@@ -72,12 +72,14 @@ class TuningSession {
   Clock& clock_;
   TunerOptions opts_;
   std::uint64_t seed_;
+  // Before search_: make_search() sets it while search_ is initialised (declared after it, its
+  // own initialiser ran later and reset it, so a profile start still waited for the feedback).
+  bool from_profile_ = false;  // the start genome is the profile's
   GeneticSearch search_;
   GoodputMeter meter_;
   std::optional<TuneLog> log_;
   std::optional<Knobs> applied_;  // what this session last applied, if anything
   double started_ = 0;
-  bool from_profile_ = false;  // the start genome is the profile's
   bool search_began_ = false;  // let_codec_feedback_run() is behind us
   std::vector<LoggedEvaluation> generation_log_;
   // How long the best genome ran in holds (hold_best) since the incumbent was last measured:

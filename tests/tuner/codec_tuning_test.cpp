@@ -241,6 +241,10 @@ TEST(CodecTuning, TheSearchStartsFromTheCodecTheFeedbackReached) {
   EXPECT_EQ(knobs[0].legs, 2u);            // the start genome: the knobs in force
   EXPECT_EQ(knobs[1].compress, "zstd:3");  // the anchor: the defaults, with the codec in force
   EXPECT_EQ(knobs[1].legs, Knobs{}.legs);
+  // Generation 0 looks around that start (FirstDraw::around_start): nothing as far from it as
+  // `none`, which a Latin hypercube over six codecs draws in every generation 0.
+  EXPECT_GE(knobs.size(), 6u);
+  for (const auto& k : knobs) EXPECT_NE(k.compress, "none") << to_string(k);
 }
 
 // A profile gives the start (the codec too): the search does not wait for the feedback.

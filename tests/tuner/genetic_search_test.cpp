@@ -136,6 +136,29 @@ TEST(GeneticSearch, StartGenomeIsMeasuredFirst) {
   EXPECT_EQ(e.purpose, Purpose::explore);
 }
 
+// After the engine's codec feedback picked zstd:9 for a slow link, generation 0 looks around
+// that start: no drawn candidate goes back to `none` (5 sigma away), where a Latin hypercube
+// puts one in every seed's generation 0; and the population is still full.
+TEST(GeneticSearch, AroundTheStartGenerationZeroStaysNearIt) {
+  Knobs start;
+  start.compress = "zstd:9";
+  start.sidechain_workers = 2;
+  auto count_none = [&](FirstDraw draw) {
+    int none = 0;
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+      GeneticSearch s(GenomeCodec(start, {}, 1, available_congestion_controls()), {}, seed, start,
+                      {}, draw);
+      EXPECT_EQ(s.population().size(), SearchOptions{}.population) << "seed " << seed;
+      for (const auto& m : s.population().members()) {
+        if (!s.is_seed(m.id) && m.knobs.compress == "none") ++none;
+      }
+    }
+    return none;
+  };
+  EXPECT_EQ(count_none(FirstDraw::around_start), 0);
+  EXPECT_GE(count_none(FirstDraw::latin_hypercube), 10);
+}
+
 TEST(GeneticSearch, ALuckyChallengerIsMeasuredAgainBeforeItCounts) {
   GeneticSearch s = make(1, 1);
   Evaluation start = s.next();

@@ -19,7 +19,7 @@ const char* to_string(Purpose p) {
 }
 
 GeneticSearch::GeneticSearch(GenomeCodec codec, SearchOptions opts, std::uint64_t seed,
-                             const Knobs& start, const std::vector<Knobs>& anchors)
+                             const Knobs& start, const std::vector<Knobs>& anchors, FirstDraw draw)
     : codec_(std::move(codec)),
       opts_(opts),
       rng_(seed),
@@ -43,8 +43,22 @@ GeneticSearch::GeneticSearch(GenomeCodec codec, SearchOptions opts, std::uint64_
     add_candidate(codec_.encode(a), 0, false);
   }
   first_drawn_id_ = next_id_;
-  for (auto& p : latin_hypercube(opts_.population - population_.size(), codec_.dimension(), rng_)) {
+  const std::size_t drawn = opts_.population - population_.size();
+  if (draw == FirstDraw::around_start) {
+    add_mutants(codec_.encode(start), drawn, opts_.sigma_initial);
+    return;
+  }
+  for (auto& p : latin_hypercube(drawn, codec_.dimension(), rng_)) {
     add_candidate(std::move(p), 0, false);
+  }
+}
+
+void GeneticSearch::add_mutants(const Eigen::VectorXd& centre, std::size_t n, double sigma) {
+  const std::size_t want = population_.size() + n;
+  for (std::size_t tries = 0; population_.size() < want && tries < 8 * n; ++tries) {
+    Eigen::VectorXd child = centre;
+    gaussian_mutation(child, sigma, shape_, rng_);
+    add_candidate(std::move(child), 0, false);
   }
 }
 

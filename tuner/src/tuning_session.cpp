@@ -71,7 +71,10 @@ GeneticSearch make_search(TransferControl& control, const TunerOptions& opts, st
     }
     anchors.push_back(codec.decode(codec.encode(defaults)));
   }
-  return GeneticSearch(std::move(codec), opts.search, seed, start, anchors);
+  // After the feedback the start's codec suits this path and data: generation 0 looks around
+  // it instead of across the whole space (FirstDraw::around_start).
+  return GeneticSearch(std::move(codec), opts.search, seed, start, anchors,
+                       after_feedback ? FirstDraw::around_start : FirstDraw::latin_hypercube);
 }
 
 }  // namespace

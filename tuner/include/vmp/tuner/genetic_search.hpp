@@ -76,10 +76,22 @@ struct Measurement {
   double fitness = 0;
 };
 
+// How generation 0 draws its candidates after the start genome and the anchors.
+enum class FirstDraw {
+  // A Latin hypercube over the whole space: nothing is known yet about where good genomes are.
+  latin_hypercube,
+  // Mutants of the start genome (gaussian, sigma_initial: what generation 1 would breed around
+  // a parent): the start is already known to be good (the engine's codec feedback chose its
+  // codec on this path and this data), and on a live transfer every far-away candidate (`none`
+  // on a slow link, one worker for zstd:9) costs a window at a fraction of the rate.
+  around_start,
+};
+
 class GeneticSearch {
  public:
   GeneticSearch(GenomeCodec codec, SearchOptions opts, std::uint64_t seed, const Knobs& start,
-                const std::vector<Knobs>& anchors = {});
+                const std::vector<Knobs>& anchors = {},
+                FirstDraw draw = FirstDraw::latin_hypercube);
 
   // The next experiment of the current generation. Never empty: when the candidates are done
   // it is the incumbent's re-measurement.
@@ -111,6 +123,9 @@ class GeneticSearch {
   void breed();
   void reexplore(std::uint64_t witness_id);
   Individual& add_candidate(Eigen::VectorXd genes, double parent_fitness, bool bred);
+  // Up to n novel candidates mutated from `centre` (a mutant that decodes to knobs already in
+  // the population is drawn again, a bounded number of times).
+  void add_mutants(const Eigen::VectorXd& centre, std::size_t n, double sigma);
   Evaluation evaluation_of(const Individual& ind, Purpose p) const;
   Eigen::VectorXd make_child(const std::vector<const Individual*>& parents,
                              const std::vector<double>& fitness, double& parent_fitness);

@@ -8,6 +8,8 @@
 #include <atomic>
 #include <csignal>
 #include <random>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "rx/receiver.hpp"
@@ -89,7 +91,9 @@ struct Loopback {
   std::thread rx_thread, tx_thread;
 
   // `links` targets, all the same receiver (so knobs can move legs between links).
-  explicit Loopback(Knobs knobs, bool checksums = false, std::size_t links = 1) {
+  // compress_auto: --compress auto (the stage's codec feedback runs until the tuner applies).
+  explicit Loopback(Knobs knobs, bool checksums = false, std::size_t links = 1,
+                    bool compress_auto = false) {
     std::signal(SIGPIPE, SIG_IGN);
     RxConfig rc;
     rc.bind_address = "127.0.0.1";
@@ -99,6 +103,7 @@ struct Loopback {
     tc.targets.assign(links, {"127.0.0.1", rx->port()});
     tc.knobs = knobs;
     tc.checksums = checksums;
+    tc.compress_auto = compress_auto;
     tc.outage_timeout = std::chrono::seconds(20);
     tx = std::make_unique<Transmitter>(tc, log, embedded_hooks());
     rx_thread = std::thread([this] {
@@ -282,6 +287,37 @@ TEST(Engine, MovingEveryLegToAnotherLinkDoesNotStallTheStream) {
   EXPECT_EQ(got.second, total);
   EXPECT_EQ(got.first, want);
   EXPECT_GE(lb.tx->snapshot().links.at(1).bytes, kStep);  // the legs did move
+}
+
+// --compress auto with the tuner: the stage's codec feedback moves the codec until the tuner's
+// first apply(), and never after it (the search owns the codec from then on). Random data at a
+// limited rate: left alone, the feedback leaves lz4 for none within a few seconds (frames do
+// not shrink); after an apply() it must not.
+TEST(Engine, TheCodecFeedbackStopsAtTheTunersFirstApply) {
+  auto codecs_seen = [](bool tuner_applies) {
+    Knobs k;
+    k.compress = "lz4";
+    k.rate_limit = 16 * MiB;
+    Loopback lb(k, false, 1, true);
+    if (tuner_applies) lb.tx->apply(k);
+    std::thread consumer([&] { consume(lb.out.r); });
+    std::thread producer([&] {
+      produce(lb.in.w, 64 * MiB, 3);
+      lb.in.close_write();
+    });
+    std::set<std::string> seen;
+    for (int i = 0; i < 350 && !lb.tx->snapshot().finished; ++i) {
+      seen.insert(lb.tx->knobs().compress);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    producer.join();
+    lb.join();
+    consumer.join();
+    EXPECT_EQ(lb.tx_code, ExitCode::ok) << lb.tx->message();
+    return seen;
+  };
+  EXPECT_TRUE(codecs_seen(false).contains("none"));  // the feedback runs in this setup
+  EXPECT_EQ(codecs_seen(true), std::set<std::string>{"lz4"});
 }
 
 TEST(Engine, PublishedTuningShowsInSnapshot) {

@@ -8,6 +8,7 @@
 #   tests/bench/sidechain_bench.sh [--size 1G] [--rounds 3] [--bin PATH] [--only LIST]
 #                                  [--tx-args 'ARGS'] [--data-cmd 'CMD'] [--timeout S]
 #                                  [--wan PATH/TO/vmp-linkemu [--wan-size 100M] [--wan-path 100,40,0]]
+#                                  [--contenders REGEX]
 #   --size       input bytes (numfmt IEC suffixes: 64M, 1G) [1G]
 #   --rounds     rounds; each runs every contender once, in order [3]
 #   --bin        viamillipede binary [build/viamillipede of this checkout]
@@ -22,6 +23,8 @@
 #                tx in the rig's tx namespace, rx in its rx namespace at 10.77.1.2
 #   --wan-size   input bytes for the WAN runs (first bytes of the real data) [100M]
 #   --wan-path   RATE_MBIT,RTT_MS[,LOSS_PCT] of the emulated path [100,40,0]
+#   --contenders only the contenders whose table name matches this extended regex, e.g.
+#                'zstd:3|auto|T0 -1 .. nc' for a long WAN run that would take hours with all [all]
 #
 # Method:
 # * Timing: wall clock from starting the transmitter until both ends have exited (the receiver
@@ -49,6 +52,8 @@ bin=$here/../../build/viamillipede
 timeout_given=0 size_arg=1G rounds=3 only="" tx_args="" timeout_s="" wan_emu="" wan_size_arg=100M wan_path=100,40,0
 data_cmd='tar cf - -C /usr share lib'
 BENCH_EXTRA_OPTS[--data-cmd]=data_cmd
+contenders=""
+BENCH_EXTRA_OPTS[--contenders]=contenders
 bench_parse_args "$@"
 if [[ -z $only ]]; then
   only=loopback,random
@@ -180,9 +185,10 @@ bench() {
   E_SCEN=() E_IDX=() E_IN=()
 }
 
-# mbs SCEN I BYTES -> median input MB/s (or empty)
+# mbs SCEN I BYTES -> median input MB/s (or empty; also when contender I did not run)
 mbs() {
   local s
+  [[ -f $work/r.$1.$2.secs ]] || return 0
   s=$(median <"$work/r.$1.$2.secs")
   [[ $s == - ]] || awk -v b="$3" -v s="$s" 'BEGIN { print b / 1e6 / s }'
 }
@@ -196,6 +202,7 @@ table_full() {  # table_full SCEN FIRST LAST BYTES
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   for ((i = first; i <= last; i++)); do
     local b=$work/r.$scen.$i state
+    [[ -f $b.state ]] || continue  # not among --contenders
     state=$(cat "$b.state")
     if [[ $state != ok ]]; then
       echo "| ${NAMES[$i]} | $state | | | | | | |"
@@ -274,13 +281,19 @@ gzip_alone() {
 }
 
 # Real and random data in the same rounds; the WAN after, on the rig.
-if want loopback; then for ((i = 0; i < n_full; i++)); do entry loopback "$i" "$work/real"; done; fi
-if want random; then for ((i = n_full; i <= n_rand_last; i++)); do entry random "$i" "$work/random"; done; fi
+# picked I: contender I is among --contenders.
+picked() { [[ -z $contenders ]] || grep -Eq -- "$contenders" <<<"${NAMES[$1]}"; }
+if want loopback; then
+  for ((i = 0; i < n_full; i++)); do if picked "$i"; then entry loopback "$i" "$work/real"; fi; done
+fi
+if want random; then
+  for ((i = n_full; i <= n_rand_last; i++)); do if picked "$i"; then entry random "$i" "$work/random"; fi; done
+fi
 ((${#E_SCEN[@]} == 0)) || bench
 if want loopback; then gzip_alone; fi
 if want wan; then
   setup_wan
-  for ((i = 0; i < n_full; i++)); do entry wan "$i" "$work/wan"; done
+  for ((i = 0; i < n_full; i++)); do if picked "$i"; then entry wan "$i" "$work/wan"; fi; done
   bench
 fi
 
@@ -317,6 +330,7 @@ if want random; then
   echo "|---|---:|---:|---:|---:|---:|"
   for ((i = n_full; i <= n_rand_last; i++)); do
     b=$work/r.random.$i
+    [[ -f $b.state ]] || continue  # not among --contenders
     if [[ $(cat "$b.state") != ok ]]; then echo "| ${NAMES[$i]} | $(cat "$b.state") | | | | |"; continue; fi
     awk -v n="${NAMES[$i]}" -v bytes="$size" -v s="$(median <"$b.secs")" -v lo="$(sort -g "$b.secs" | tail -1)" \
       -v hi="$(sort -g "$b.secs" | head -1)" -v r="$(median <"$b.ratio")" -v f="$(cat "$b.flag")" -v c="$(median <"$b.cpu")" \

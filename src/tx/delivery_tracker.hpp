@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <optional>
 
 namespace vmp {
 
@@ -21,6 +22,7 @@ class DeliveryTracker {
   void reset(std::uint64_t preamble) {
     written_ = preamble;
     frames_.clear();
+    acked_ = 0;
     raw_acked_ = 0;
     front_raw_ = 0;
     seq_acked_ = 0;
@@ -41,6 +43,7 @@ class DeliveryTracker {
   }
   // The peer acknowledged the first `bytes_acked` bytes of this connection.
   void acked(std::uint64_t bytes_acked) {
+    acked_ = std::max(acked_, bytes_acked);
     while (!frames_.empty() && frames_.front().end <= bytes_acked) {
       const auto& f = frames_.front();
       raw_acked_ += f.raw - front_raw_;
@@ -66,6 +69,15 @@ class DeliveryTracker {
     }
     return false;
   }
+  // The bytes of this connection, up to the end of frame `seq`, its peer has not acknowledged
+  // yet: what the leg still has to deliver before the receiver has all of the frame. nullopt
+  // when the frame is not (or no longer) on this connection.
+  std::optional<std::uint64_t> unacked_through(std::uint64_t seq) const {
+    for (const auto& f : frames_) {
+      if (f.seq == seq) return f.end > acked_ ? f.end - acked_ : 0;
+    }
+    return std::nullopt;
+  }
   // Frames being written or in flight.
   std::size_t frames_in_flight() const { return frames_.size(); }
   // Stream bytes of this connection's frames the peer acknowledged.
@@ -83,6 +95,7 @@ class DeliveryTracker {
   };
   std::deque<Frame> frames_;
   std::uint64_t written_ = 0;
+  std::uint64_t acked_ = 0;  // the peer's count, as of the last acked()
   std::uint64_t raw_acked_ = 0;
   std::uint64_t front_raw_ = 0;  // part of the front frame's raw bytes already counted
   std::uint64_t seq_acked_ = 0;

@@ -25,10 +25,22 @@ void LegSpeedMeter::sample(std::chrono::steady_clock::time_point now, const TcpI
   last_busy_ = busy;
 }
 
+double repair_seconds(double rtt_seconds) {
+  return std::max(0.2, 4 * rtt_seconds);
+}
+
 std::chrono::duration<double> late_after(double expected_seconds, double rtt_seconds) {
-  const double repair = std::max(0.2, 4 * rtt_seconds);
+  const double repair = repair_seconds(rtt_seconds);
   if (expected_seconds <= 0) return std::chrono::duration<double>(std::max(0.5, repair));
   return std::chrono::duration<double>(2 * expected_seconds + repair);
+}
+
+CopyReason copy_reason(const WaitedForFrame& f) {
+  if (f.out_for >= late_after(f.expected_seconds, f.rtt_seconds).count()) return CopyReason::late;
+  if (f.out_for < repair_seconds(f.rtt_seconds) || !f.holder_seconds || !f.idle_seconds) {
+    return CopyReason::none;
+  }
+  return *f.holder_seconds > kOvertake * *f.idle_seconds ? CopyReason::overtaken : CopyReason::none;
 }
 
 std::chrono::duration<double> stall_after(double rtt_seconds) {

@@ -27,11 +27,40 @@ struct LegSpeed {
   }
 };
 
+// The time a leg's TCP gets to repair a loss the ordinary way before a copy of what it carries
+// is worth sending elsewhere: a few round trips (a fast retransmit takes about one), and never
+// less than 200 ms (Linux's minimum RTO).
+double repair_seconds(double rtt_seconds);
+
 // When a frame that has been out on its leg this long is late, worth a copy on another leg:
-// twice as long as the leg should need for it (`expected_seconds`, 0 = unknown), plus a
-// few round trips in which its TCP repairs a loss the ordinary way (a fast retransmit takes
-// about one), and never before 200 ms (Linux's minimum RTO). Unknown: 500 ms or 4 round trips.
+// twice as long as the leg should need for it (`expected_seconds`, 0 = unknown), plus
+// repair_seconds(). Unknown: 500 ms or repair_seconds(), whichever is longer.
 std::chrono::duration<double> late_after(double expected_seconds, double rtt_seconds);
+
+// A frame the receiver's in-order output waits for, while the stream stands still behind it
+// (the send queue is starved: the window is spent, a leg is idle).
+struct WaitedForFrame {
+  double out_for = 0;           // seconds since its leg took it
+  double expected_seconds = 0;  // what its leg should need for it, as of then (0: unknown)
+  double rtt_seconds = 0;       // its leg's
+  // From now until its leg has the rest of it at the receiver, at the leg's speed now
+  // (nullopt: not known).
+  std::optional<double> holder_seconds;
+  // What the quickest idle leg would need for all of it (nullopt: no idle leg's speed known).
+  std::optional<double> idle_seconds;
+};
+
+// Whether such a frame goes out again on an idle leg, and why: it is late against its own leg
+// (late_after), or its TCP had repair_seconds() and its leg now needs more than kOvertake
+// times what the quickest idle leg would (overtaken). The second matters when the leg's speed fell
+// after it took the frame -- a new leg that starts among many (its congestion control finds little
+// room for seconds), one deep in loss recovery: judged by its own pace it is never late, and
+// the whole stream waited 4-6 s for one frame on a leg crawling at 0.3 Mbit/s while the others
+// stood idle (rig, tuner run on the 100 Mbit/s lossy path). The path is idle meanwhile, so the
+// copy costs no throughput.
+enum class CopyReason { none, late, overtaken };
+CopyReason copy_reason(const WaitedForFrame& f);
+inline constexpr double kOvertake = 2.0;
 
 // A leg whose TCP has had data out without one byte acknowledged for this long is stalled: its
 // path went dark, or its retransmission timeout fired and the retransmission was lost too.

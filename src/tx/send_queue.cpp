@@ -143,6 +143,20 @@ std::optional<double> SendQueue::slowest_bytes_per_second() const {
   return slowest;
 }
 
+std::optional<double> SendQueue::quickest_idle_seconds(std::uint64_t bytes,
+                                                       std::uint32_t except) const {
+  std::lock_guard lock(mutex_);
+  std::optional<double> quickest;
+  for (const auto& w : waiters_) {
+    if (w.leg == except || stalled_legs_.contains(w.leg)) continue;
+    if (auto s = speeds_.find(w.leg); s != speeds_.end()) {
+      const double t = s->second.seconds_for(bytes);
+      quickest = std::min(quickest.value_or(t), t);
+    }
+  }
+  return quickest;
+}
+
 void SendQueue::note_busy_locked(std::uint32_t leg, const Entry& e) {
   const auto speed = speeds_.find(leg);
   if (speed == speeds_.end()) return;

@@ -52,6 +52,9 @@ class SendQueue {
   void set_leg_speed(std::uint32_t leg, std::optional<LegSpeed> speed);
   // The slowest known speed among the live legs (nullopt: none known).
   std::optional<double> slowest_bytes_per_second() const;
+  // What the quickest leg waiting for work, other than `except` and not stalled, would need to
+  // deliver `bytes` (nullopt: no such leg's speed is known).
+  std::optional<double> quickest_idle_seconds(std::uint64_t bytes, std::uint32_t except) const;
   // Registers the leg as idle. Legs with a lower `preference` (link index) get work first:
   // this is how the first `tx` target is filled before later ones take the spill-over.
   // Spill-over is work the preferred link's legs cannot take in time: a backlog of at least

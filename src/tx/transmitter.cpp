@@ -321,10 +321,12 @@ Knobs Transmitter::knobs() const {
 
 void Transmitter::apply(const Knobs& k) {
   if (auto err = validate(k)) throw std::invalid_argument(*err);
+  bool fewer_legs = false;
   {
     std::lock_guard lock(mutex_);
     tuner_moved_knobs_ = true;
     if (k == knobs_) return;
+    fewer_legs = k.legs < knobs_.legs;
     const bool socket_knobs_changed = k.sndbuf_bytes != knobs_.sndbuf_bytes ||
                                       k.rcvbuf_bytes != knobs_.rcvbuf_bytes ||
                                       k.congestion != knobs_.congestion;
@@ -343,7 +345,12 @@ void Transmitter::apply(const Knobs& k) {
   update_window();
   pool_.set_max_idle_bytes(k.window_bytes);
   limiter_.set(k);
-  asio::post(io_, [this] { reshape_legs(); });
+  asio::post(io_, [this, fewer_legs] {
+    reshape_legs();  // first: the legs that go are asked to drain
+    if (!fewer_legs) return;
+    std::lock_guard lock(mutex_);
+    for (auto& leg : legs_) leg->restart_congestion_control();
+  });
 }
 
 void Transmitter::note_compress_change() {
@@ -593,7 +600,8 @@ void Transmitter::hedge_stuck_frames() {
   // the window is spent on frames waiting for it, the queue starves: a leg is idle, nothing is
   // left to hand it, and the reader waits for room. Then, as multipath TCP's opportunistic
   // retransmission does, a frame at the front of the window that is late against its own leg
-  // and that the receiver's TCP has not acknowledged goes out again on another leg. Both
+  // and that the receiver's TCP has not acknowledged goes out again on another leg (or one an
+  // idle leg would deliver in far less time than its own leg now needs: copy_reason). Both
   // conditions matter: while legs have work a copy only takes the place of new data on the
   // path, and a frame on a slow leg is not late (the send queue gave it a frame far enough
   // ahead for that), so a copy would spend the path for nothing (issue 12: with the old rule,
@@ -613,22 +621,31 @@ void Transmitter::hedge_stuck_frames() {
     if (hedged == kPerTick) break;
     if (h.leg >= legs_.size()) continue;
     const TxLeg& leg = *legs_[h.leg];
-    if (!leg.in_flight(h.seq)) continue;  // at the receiver already, waiting for others
+    // At the receiver already, waiting for others? (A frame still being written is not: its
+    // leg's socket may not take the rest for seconds.)
+    if (!leg.unacknowledged(h.seq)) continue;
+    WaitedForFrame w;
+    w.out_for = std::chrono::duration<double>(h.out_for).count();
     // Taken before its leg's speed was known (the first frames of a transfer): judged by the
     // speed known now, else a leg still in slow start would look late.
-    double expected = h.expected_seconds;
-    if (const auto speed = leg.speed(); expected <= 0 && speed)
-      expected = speed->seconds_for(h.length);
-    const std::chrono::duration<double> out_for = h.out_for;
-    if (out_for < late_after(expected, leg.stats().tcp.rtt_seconds)) continue;
-    if (!queue_.hedge(h.seq, h.leg)) continue;
+    w.expected_seconds = h.expected_seconds;
+    if (const auto speed = leg.speed(); w.expected_seconds <= 0 && speed)
+      w.expected_seconds = speed->seconds_for(h.length);
+    w.rtt_seconds = leg.stats().tcp.rtt_seconds;
+    w.holder_seconds = leg.seconds_to_deliver(h.seq);
+    w.idle_seconds = queue_.quickest_idle_seconds(h.length, h.leg);
+    const auto reason = copy_reason(w);
+    if (reason == CopyReason::none || !queue_.hedge(h.seq, h.leg)) continue;
     ++hedged;
+    auto ms = [](double s) { return std::to_string(static_cast<int>(s * 1000)) + " ms"; };
+    const std::string why = reason == CopyReason::late
+                                ? "late: expected " + ms(w.expected_seconds)
+                                : "its leg slowed down: it needs " + ms(*w.holder_seconds) +
+                                      " more, an idle leg " + ms(*w.idle_seconds);
     log_.info(2, "frame " + std::to_string(h.seq) + " held up " +
-                     std::to_string(
-                         std::chrono::duration_cast<std::chrono::milliseconds>(h.out_for).count()) +
-                     " ms on leg " + std::to_string(h.leg) + " (expected " +
-                     std::to_string(static_cast<int>(expected * 1000)) +
-                     " ms) with the stream waiting for it: sent again on another leg");
+                     std::to_string(static_cast<int>(w.out_for * 1000)) + " ms on leg " +
+                     std::to_string(h.leg) + " (" + why +
+                     ") with the stream waiting for it: sent again on another leg");
   }
 }
 
@@ -719,14 +736,18 @@ void Transmitter::report_stuck_head() {
     std::lock_guard lock(mutex_);
     if (*head->leg < legs_.size()) leg = legs_[*head->leg]->stats();
   }
-  char line[320];
+  // With segments to send and none in flight, the pacing rate or the receiver's window says
+  // which of the two holds the leg.
+  char line[400];
   std::snprintf(line, sizeof line,
                 "frame %llu (%u bytes, send %u) unconfirmed for %.1f s on leg %u (%s, %s): rtt "
-                "%.0f ms, cwnd %u, in flight %u segments, not sent %u bytes",
+                "%.0f ms, cwnd %u, in flight %u segments, not sent %u bytes, pacing %.2f Mbit/s, "
+                "receiver's window %u bytes",
                 static_cast<unsigned long long>(head->seq), head->length, head->sends,
                 std::chrono::duration<double>(head->out_for).count(), *head->leg, leg.link.c_str(),
                 std::string(to_string(leg.state)).c_str(), leg.tcp.rtt_seconds * 1e3,
-                leg.tcp.cwnd_segments, leg.tcp.unacked_segments, leg.tcp.notsent_bytes);
+                leg.tcp.cwnd_segments, leg.tcp.unacked_segments, leg.tcp.notsent_bytes,
+                leg.tcp.pacing_rate_bytes_per_second * 8 / 1e6, leg.tcp.peer_window_bytes);
   log_.info(2, line);
 }
 

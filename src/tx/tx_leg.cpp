@@ -70,9 +70,23 @@ void TxLeg::sample_tcp() {
   }
 }
 
+std::optional<double> TxLeg::seconds_to_deliver(std::uint64_t seq) const {
+  if (!conn_) return std::nullopt;
+  const auto speed = conn_->speed.speed();
+  const auto bytes = conn_->delivery.unacked_through(seq);
+  if (!speed || !bytes) return std::nullopt;
+  return speed->seconds_for(*bytes);
+}
+
 void TxLeg::apply_live_tuning(const SocketTuning& tuning) {
   if (!conn_ || !conn_->socket.is_open()) return;
   auto err = vmp::apply_live_tuning(conn_->socket.native_handle(), tuning);
+  if (!err.empty()) host_.log().info(1, "leg " + std::to_string(slot_) + ": " + err);
+}
+
+void TxLeg::restart_congestion_control() {
+  if (!conn_ || !conn_->socket.is_open() || drain_requested()) return;
+  auto err = vmp::restart_congestion_control(conn_->socket.native_handle());
   if (!err.empty()) host_.log().info(1, "leg " + std::to_string(slot_) + ": " + err);
 }
 

@@ -48,13 +48,22 @@ class TxLeg {
   // not known yet).
   std::optional<LegSpeed> speed() const { return conn_ ? conn_->speed.speed() : std::nullopt; }
   void apply_live_tuning(const SocketTuning& tuning);
+  // The transfer has fewer legs now and this one stays: its congestion control starts afresh
+  // (restart_congestion_control), so that it takes the freed share within round trips.
+  void restart_congestion_control();
   void kill();  // abortive close (chaos); the run loop notices and reconnects
   // The transfer failed here: after the frame in progress, tell the receiver (cancel frame).
   void request_cancel() { wakeup_.notify(); }
   bool cancel_sent() const { return cancel_sent_; }
+  // In send_frame: its closing frame can go out only after the rest of that frame.
+  bool writing_frame() const { return conn_ && conn_->writing; }
   // The frame went out on this leg's current connection and, as of the last sample_tcp(), the
   // receiver's TCP has not acknowledged all of it.
   bool in_flight(std::uint64_t seq) const { return conn_ && conn_->delivery.in_flight(seq); }
+  // From now until the receiver's TCP has all of frame `seq`, at the leg's speed now: what
+  // the leg still has to deliver up to its end (nullopt: not on this connection, or the
+  // speed is not known yet).
+  std::optional<double> seconds_to_deliver(std::uint64_t seq) const;
   // In flight, or being written to the socket now (a write that blocks on a dead path).
   bool unacknowledged(std::uint64_t seq) const {
     return in_flight(seq) || (conn_ && conn_->writing && conn_->writing_seq == seq);

@@ -80,6 +80,23 @@ std::string apply_live_tuning(int fd, const SocketTuning& t) {
   return err;
 }
 
+std::string restart_congestion_control(int fd) {
+  char name[16] = {};  // TCP_CA_NAME_MAX
+  socklen_t len = sizeof name;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &len) != 0) {
+    return std::string("TCP_CONGESTION: ") + std::strerror(errno);
+  }
+  const std::string current(name, strnlen(name, sizeof name));
+  if (!current.starts_with("bbr")) return {};
+  for (const std::string& cc : {std::string("reno"), current}) {
+    if (::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc.data(),
+                     static_cast<socklen_t>(cc.size())) != 0) {
+      return "TCP_CONGESTION " + cc + ": " + std::strerror(errno);
+    }
+  }
+  return {};
+}
+
 std::string apply_socket_tuning(int fd, const SocketTuning& t) {
   std::string err;
   auto keep_first = [&err](std::string e) {
@@ -132,6 +149,7 @@ TcpInfoSample sample_tcp_info(int fd) {
   s.bytes_acked = info.tcpi_bytes_acked;
   s.unacked_segments = info.tcpi_unacked;
   s.notsent_bytes = info.tcpi_notsent_bytes;
+  s.peer_window_bytes = info.tcpi_snd_wnd;
   s.delivery_rate_bytes_per_second = static_cast<double>(info.tcpi_delivery_rate);
   s.pacing_rate_bytes_per_second = static_cast<double>(info.tcpi_pacing_rate);
   char cc[16] = {};  // TCP_CA_NAME_MAX

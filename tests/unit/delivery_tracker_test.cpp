@@ -27,6 +27,28 @@ TEST(DeliveryTracker, AFrameIsInFlightUntilItsLastByteIsAcked) {
   EXPECT_FALSE(t.in_flight(9));
 }
 
+TEST(DeliveryTracker, WhatIsLeftToDeliverUpToAFrame) {
+  DeliveryTracker t;
+  t.reset(32);
+  put(t, 7, 1000);                         // bytes 32..1032
+  put(t, 9, 500);                          // bytes 1032..1532
+  EXPECT_EQ(t.unacked_through(7), 1032u);  // the hello is not acknowledged yet either
+  t.acked(32);
+  EXPECT_EQ(t.unacked_through(7), 1000u);
+  EXPECT_EQ(t.unacked_through(9), 1500u);  // frame 7 goes first on this connection
+  t.acked(532);
+  EXPECT_EQ(t.unacked_through(7), 500u);
+  EXPECT_EQ(t.unacked_through(9), 1000u);
+  t.acked(1032);
+  EXPECT_FALSE(t.unacked_through(7));  // acknowledged in full: no longer on the leg
+  EXPECT_EQ(t.unacked_through(9), 500u);
+  EXPECT_FALSE(t.unacked_through(8));
+  t.reset(32);
+  put(t, 9, 500);  // a new connection counts from its own start
+  t.acked(32);
+  EXPECT_EQ(t.unacked_through(9), 500u);
+}
+
 TEST(DeliveryTracker, ANewConnectionForgetsTheOldOne) {
   DeliveryTracker t;
   t.reset(32);

@@ -85,5 +85,37 @@ TEST(LateAfter, FromTheLegsOwnPaceWithRoomForALossRepair) {
   EXPECT_DOUBLE_EQ(late_after(0.1, 0.1).count(), 0.6);   // 0.2 + 4 x 100 ms
 }
 
+// The 40 ms path: repair_seconds() = 200 ms.
+TEST(CopyReason, LateAgainstItsOwnLeg) {
+  WaitedForFrame f;
+  f.expected_seconds = 0.5;
+  f.rtt_seconds = 0.04;
+  f.out_for = 1.1;
+  EXPECT_EQ(copy_reason(f), CopyReason::none);
+  f.out_for = 1.2;  // 2 x 0.5 s + 200 ms
+  EXPECT_EQ(copy_reason(f), CopyReason::late);
+}
+
+TEST(CopyReason, ALegThatSlowedDownIsOvertakenByAnIdleOne) {
+  WaitedForFrame f;
+  f.expected_seconds = 0.5;  // as fast as it was when it took the frame
+  f.rtt_seconds = 0.04;
+  f.out_for = 0.3;
+  f.holder_seconds = 5.0;  // crawling now
+  f.idle_seconds = 0.1;
+  EXPECT_EQ(copy_reason(f), CopyReason::overtaken);
+  f.out_for = 0.19;  // its TCP still has the time of a fast retransmit
+  EXPECT_EQ(copy_reason(f), CopyReason::none);
+  f.out_for = 0.3;
+  f.holder_seconds = kOvertake * 0.1;  // not enough quicker elsewhere
+  EXPECT_EQ(copy_reason(f), CopyReason::none);
+  f.holder_seconds = 5.0;
+  f.idle_seconds.reset();  // no idle leg's speed known: its own pace decides
+  EXPECT_EQ(copy_reason(f), CopyReason::none);
+  f.idle_seconds = 0.1;
+  f.holder_seconds.reset();
+  EXPECT_EQ(copy_reason(f), CopyReason::none);
+}
+
 }  // namespace
 }  // namespace vmp

@@ -356,6 +356,22 @@ TEST_F(UnequalLegs, WhatTheLegShouldNeedTravelsWithTheFrame) {
   EXPECT_EQ(q.slowest_bytes_per_second(), 120.0);
 }
 
+TEST_F(UnequalLegs, TheQuickestIdleLegIsAWaitingOneOfKnownSpeed) {
+  asio::io_context io;
+  Wakeup w0(io.get_executor()), w1(io.get_executor()), w7(io.get_executor());
+  EXPECT_FALSE(q.quickest_idle_seconds(100, 9));                         // nobody waits
+  for (std::uint64_t s = 0; s < 12; ++s) ASSERT_TRUE(q.take(s % 2, 0));  // nothing left
+  q.wait_for_work(1, 0, &w1);
+  q.wait_for_work(7, 0, &w7);  // speed unknown: not counted
+  ASSERT_TRUE(q.quickest_idle_seconds(120, 9));
+  EXPECT_DOUBLE_EQ(*q.quickest_idle_seconds(120, 9), 1.0);
+  q.wait_for_work(0, 0, &w0);
+  EXPECT_DOUBLE_EQ(*q.quickest_idle_seconds(120, 9), 0.12);
+  EXPECT_DOUBLE_EQ(*q.quickest_idle_seconds(120, 0), 1.0);  // not the frame's own leg
+  q.set_stalled(0, true);
+  EXPECT_DOUBLE_EQ(*q.quickest_idle_seconds(120, 9), 1.0);
+}
+
 // A window of 150 bytes; frame 0 (100 bytes) is out on leg 1 and leg 2 waits for work.
 class ALegWaitsForWork : public ::testing::Test {
  protected:

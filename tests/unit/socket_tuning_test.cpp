@@ -5,6 +5,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cstring>
+
+#include "knobs.hpp"
 #include "util/unique_fd.hpp"
 
 namespace vmp {
@@ -50,6 +54,31 @@ TEST(SocketTuning, AnUnknownCongestionControlIsReportedAndTheSocketStaysUsable) 
   t.congestion = "no-such-cc";
   EXPECT_NE(apply_socket_tuning(fd.get(), t).find("TCP_CONGESTION no-such-cc"), std::string::npos);
   EXPECT_EQ(get_int(fd.get(), IPPROTO_TCP, TCP_NOTSENT_LOWAT), 256 * 1024);
+}
+
+std::string congestion_of(int fd) {
+  char name[16] = {};
+  socklen_t len = sizeof name;
+  EXPECT_EQ(::getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &len), 0);
+  return std::string(name, strnlen(name, sizeof name));
+}
+
+// The restart passes through reno and must come back to the algorithm the leg had; a
+// loss-based one is left alone. (What it does to bbr's state is measured on the rig: see
+// socket_tuning.hpp.)
+TEST(SocketTuning, ARestartedCongestionControlIsTheSameAlgorithm) {
+  const auto offered = available_congestion_controls();
+  for (const std::string cc : {"bbr", "cubic"}) {
+    if (std::find(offered.begin(), offered.end(), cc) == offered.end()) continue;
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
+    ASSERT_GE(fd.get(), 0);
+    SocketTuning t;
+    t.congestion = cc;
+    ASSERT_EQ(apply_socket_tuning(fd.get(), t), "");
+    EXPECT_EQ(restart_congestion_control(fd.get()), "") << cc;
+    EXPECT_EQ(congestion_of(fd.get()), cc);
+  }
+  EXPECT_NE(restart_congestion_control(-1), "");  // no socket: said, not thrown
 }
 
 }  // namespace

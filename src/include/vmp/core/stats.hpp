@@ -30,6 +30,7 @@ struct TcpInfoSample {
   std::uint64_t bytes_acked = 0;             // tcpi_bytes_acked: over the socket's life
   std::uint32_t unacked_segments = 0;        // in flight: sent, not yet acknowledged
   std::uint32_t notsent_bytes = 0;           // written by us, not yet sent by the kernel
+  std::uint32_t peer_window_bytes = 0;       // tcpi_snd_wnd: the receive window the peer offers
   double delivery_rate_bytes_per_second = 0;
   double pacing_rate_bytes_per_second = 0;
   std::string congestion;  // algorithm in use on this socket

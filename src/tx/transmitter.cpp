@@ -304,10 +304,22 @@ asio::awaitable<void> Transmitter::cancel_and_stop() {
       up.push_back(leg.get());
     }
   }
-  // Legs notify cancel_progress_ as each sends its cancel frame.
+  // A confirmed end needs one leg: the receiver finishes on the first end frame. Then a leg
+  // still writing a frame (which the receiver has: it confirmed the whole stream) is not
+  // waited for; on a slow leg whose frame a copy overtook, the rest of that frame held the
+  // exit up by the whole kCancelLimit (8 of 78 transfers over the rig's unequal paths).
+  // A cancel goes out on every leg that can take it, in case some path is dead.
+  const bool ending = cancel_reason_.load() == wire::CancelReason::none;
+  const auto told = [&] {
+    const auto sent = [](TxLeg* l) { return l->cancel_sent(); };
+    if (!ending) return std::all_of(up.begin(), up.end(), sent);
+    return std::any_of(up.begin(), up.end(), sent) &&
+           std::all_of(up.begin(), up.end(),
+                       [](TxLeg* l) { return l->cancel_sent() || l->writing_frame(); });
+  };
+  // Legs notify cancel_progress_ as each sends its closing frame.
   const auto limit = std::chrono::steady_clock::now() + kCancelLimit;
-  for (auto now = std::chrono::steady_clock::now();
-       now < limit && !std::all_of(up.begin(), up.end(), [](TxLeg* l) { return l->cancel_sent(); });
+  for (auto now = std::chrono::steady_clock::now(); now < limit && !told();
        now = std::chrono::steady_clock::now()) {
     co_await cancel_progress_.wait(limit - now);
   }

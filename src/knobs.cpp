@@ -156,7 +156,10 @@ std::string to_string(const Knobs& k) {
   for (const auto& spec : kKnobTable) {
     const bool list = spec.type == KnobType::weights || spec.type == KnobType::rates;
     if (list && spec.get_list(k).empty()) continue;
-    out += (out.empty() ? "" : " ") + std::string(spec.key) + "=" + knob_text(spec, k);
+    // Appended piece by piece: GCC 12 at -O3 misreports `"literal" + std::string` as an
+    // overlapping memcpy (-Wrestrict), which broke -DCMAKE_BUILD_TYPE=Release builds.
+    if (!out.empty()) out += ' ';
+    out.append(spec.key).append("=").append(knob_text(spec, k));
   }
   return out;
 }

@@ -9,6 +9,33 @@ TEST(Knobs, DefaultsAreValid) {
   EXPECT_FALSE(validate(Knobs{}));
 }
 
+TEST(Knobs, ToStringIsKeyEqualsValueSeparatedBySingleSpaces) {
+  Knobs k;
+  k.link_weights = {2, 1};
+  const auto text = to_string(k);
+  ASSERT_FALSE(text.empty());
+  EXPECT_NE(text.front(), ' ');
+  EXPECT_NE(text.back(), ' ');
+  EXPECT_EQ(text.find("  "), std::string::npos);
+  std::string first(kKnobTable.front().key);
+  first += '=';
+  EXPECT_TRUE(text.starts_with(first));
+  // Every knob once, in table order; an empty list (link rates here) is left out.
+  std::size_t at = 0;
+  for (const auto& spec : kKnobTable) {
+    std::string needle = " ";  // (appended: see to_string on GCC 12's -Wrestrict)
+    needle.append(spec.key).append("=");
+    const auto pos = text.find(needle, at);
+    if (spec.type == KnobType::rates) {
+      EXPECT_EQ(pos, std::string::npos) << spec.key;
+      continue;
+    }
+    if (&spec == &kKnobTable.front()) continue;
+    ASSERT_NE(pos, std::string::npos) << spec.key << " in " << text;
+    at = pos + 1;
+  }
+}
+
 TEST(Knobs, OutOfRangeIsAnErrorNamingTheKnob) {
   Knobs k;
   k.legs = 0;

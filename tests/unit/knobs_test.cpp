@@ -20,7 +20,7 @@ TEST(Knobs, ToStringIsKeyEqualsValueSeparatedBySingleSpaces) {
   std::string first(kKnobTable.front().key);
   first += '=';
   EXPECT_TRUE(text.starts_with(first));
-  // Every knob once, in table order; an empty list (link rates here) is left out.
+  // Every knob, in table order; an empty list (link rates here) is left out.
   std::size_t at = 0;
   for (const auto& spec : kKnobTable) {
     std::string needle = " ";  // (appended: see to_string on GCC 12's -Wrestrict)

@@ -1,13 +1,16 @@
 #include "vmp/metrics/stats_json.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string_view>
 
 #include "knob_values.hpp"
 #include "label_values.hpp"
@@ -105,6 +108,17 @@ std::string lower_first(std::string s) {
   return s;
 }
 
+// 0, or the errno of the write that failed.
+int write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return 0;
+}
+
 [[noreturn]] void fail(const std::string& path, int err) {
   throw std::runtime_error("stats-json: cannot write " + path + ": " +
                            lower_first(std::strerror(err)));
@@ -174,28 +188,41 @@ void write_stats_json(const std::string& path, const Stats& s) {
 
 void write_stats_json(const std::string& path, std::span<const Stats> all) {
   const std::string text = stats_to_json(all);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail(path, errno);
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    // A FIFO, a terminal, /dev/null, /dev/stdout: written in place. A rename would put a
+    // regular file where the device or the pipe was (as root, even in place of /dev/null).
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail(path, errno);
+    if (const int err = write_all(fd, text); err != 0) {
       ::close(fd);
-      ::unlink(tmp.c_str());
       fail(path, err);
     }
-    done += static_cast<std::size_t>(n);
+    if (::close(fd) != 0) fail(path, errno);
+    return;
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int err = errno;
+  // A regular file, or none yet. Through a symbolic link the file it names is replaced, and
+  // the link stays.
+  std::string target = path;
+  if (char* real = ::realpath(path.c_str(), nullptr)) {
+    target = real;
+    std::free(real);
+  }
+  const std::string tmp = target + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(path, errno);
+  if (const int err = write_all(fd, text); err != 0) {
+    ::close(fd);
     ::unlink(tmp.c_str());
     fail(path, err);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    fail(path, err);
+  }
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+    const int err = errno;
     ::unlink(tmp.c_str());
     fail(path, err);
   }

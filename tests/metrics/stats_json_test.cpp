@@ -1,7 +1,11 @@
-// The --stats-json document parses back with every field, and is written atomically.
+// The --stats-json document parses back with every field, and is written atomically (in
+// place where the path is a FIFO or a device).
 #include "vmp/metrics/stats_json.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -173,6 +177,43 @@ TEST(StatsJson, WriteIsAtomicAndLeavesNoTemporary) {
   text << in.rdbuf();
   EXPECT_EQ(json::parse(text.str())["bytes_in"], 7);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+// Not a regular file: written in place. A rename would put a regular file where the FIFO (or,
+// as root, /dev/null) was.
+TEST(StatsJson, FifoIsWrittenInPlaceAndStaysAFifo) {
+  TempDir dir;
+  const auto path = (dir.path() / "stats.fifo").string();
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  // Open for reading first (without waiting for a writer), so that the write does not block;
+  // the document fits the FIFO's buffer. Were the FIFO replaced, this end would read nothing.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(fd, 0);
+  write_stats_json(path, sample_tx());
+  std::string received;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) received.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  ASSERT_FALSE(received.empty());
+  EXPECT_EQ(json::parse(received)["bytes_in"], sample_tx().bytes_in);
+  EXPECT_TRUE(fs::is_fifo(fs::symlink_status(path)));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+TEST(StatsJson, SymlinkStaysAndTheFileItNamesIsReplaced) {
+  TempDir dir;
+  const auto file = dir.path() / "real.json";
+  const auto link = dir.path() / "link.json";
+  std::ofstream(file) << "old";
+  fs::create_symlink(file, link);
+  write_stats_json(link.string(), sample_tx());
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(link)));
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(json::parse(text.str())["bytes_in"], sample_tx().bytes_in);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 2);
 }
 
 TEST(StatsJson, UnwritablePathIsOneLine) {

@@ -13,7 +13,9 @@ namespace vmp::metrics {
 std::string stats_to_json(const Stats& s);
 
 // Writes stats_to_json(s) to `path` atomically (temporary file in the same directory, fsync,
-// rename), so a reader never sees half a document. Throws std::runtime_error with one line,
+// rename), so a reader never sees half a document; through a symbolic link, onto the file it
+// names. A path that is not a regular file (a FIFO, /dev/null, /dev/stdout to a pipe) is
+// written in place instead. Throws std::runtime_error with one line,
 // e.g. "stats-json: cannot write /x/y.json: no such file or directory".
 void write_stats_json(const std::string& path, const Stats& s);
 

@@ -46,6 +46,7 @@ FrameCodec::FrameCodec(BufferPool& pool) : pool_(pool), ctx_(std::make_unique<Co
 FrameCodec::~FrameCodec() = default;
 
 std::optional<Encoded> FrameCodec::encode(const Compression& how, std::span<const std::byte> raw) {
+  if (how.codec == wire::Codec::none) return std::nullopt;
   // Worth sending only when it saves something: the output may be at most raw.size() - 1.
   if (raw.size() < 2 || raw.size() > static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE))
     return std::nullopt;

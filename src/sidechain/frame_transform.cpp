@@ -21,9 +21,11 @@ struct PooledOutput {
   }
 };
 
+}  // namespace
+
 // The frame's payload as it is, sealed in place (the tag goes to frame.tag); the header, now
 // saying `sealed` and the wire length, is the associated data.
-void seal(const crypto::FrameKeys& keys, OutFrame& frame) {
+void seal_frame(const crypto::FrameKeys& keys, OutFrame& frame) {
   auto& h = frame.header;
   const std::span<std::byte> data(frame.payload.data(), h.payload_on_wire());
   h.flags |= static_cast<std::uint8_t>(wire::FrameFlag::sealed);
@@ -32,6 +34,8 @@ void seal(const crypto::FrameKeys& keys, OutFrame& frame) {
   if (h.has(wire::FrameFlag::checksum)) h.checksum ^= keys.checksum_mask(h.seq);
   keys.seal(h.seq, h.encode(), data, frame.tag);
 }
+
+namespace {
 
 std::optional<std::string> transform(FrameCodec& codec, const Compression& compression,
                                      const FilterCommand& filter, OutFrame& frame,
@@ -64,7 +68,7 @@ std::optional<std::string> encode_frame(FrameCodec& codec, const Compression& co
                                         const FilterCommand& filter, const crypto::FrameKeys* keys,
                                         OutFrame& frame, BufferPool& pool) {
   if (auto error = transform(codec, compression, filter, frame, pool)) return error;
-  if (keys) seal(*keys, frame);
+  if (keys) seal_frame(*keys, frame);
   return std::nullopt;
 }
 

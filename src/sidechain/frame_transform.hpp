@@ -30,6 +30,10 @@ std::optional<std::string> encode_frame(FrameCodec& codec, const Compression& co
                                         const FilterCommand& filter, const crypto::FrameKeys* keys,
                                         OutFrame& frame, BufferPool& pool);
 
+// A keyed session's frame as read, sealed in place (the tag goes to frame.tag): what
+// encode_frame does when there is nothing to compress or filter.
+void seal_frame(const crypto::FrameKeys& keys, OutFrame& frame);
+
 // Receiver: the raw payload of a sealed frame (opened with keys, which a keyed session
 // has; in place, so a sealed plain frame gives back wire_bytes itself) or of a transformed
 // frame whose wire checksum was verified. wire_bytes holds the header's payload_on_wire().

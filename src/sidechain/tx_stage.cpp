@@ -35,6 +35,23 @@ bool TxStage::submit(std::shared_ptr<OutFrame> frame) {
   }
   const auto how = opts_.compression();
   next_seq_.store(frame->header.seq + 1, std::memory_order_release);
+  if (opts_.seal_on_reader && opts_.keys && how.codec == wire::Codec::none &&
+      opts_.filter.command.empty()) {
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<std::string> error;
+    try {
+      seal_frame(*opts_.keys, *frame);
+    } catch (const std::exception& e) {
+      error = std::string("sidechain: ") + e.what();
+    }
+    inline_busy_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count(),
+                              std::memory_order_relaxed);
+    // In order: frames before it may still be in the pool.
+    done(std::move(frame), std::move(error));
+    return true;
+  }
   workers_.post([this, how, frame = std::move(frame)](FrameCodec& codec) mutable {
     // A job must not throw (it would end the worker thread): every failure ends the transfer.
     try {

@@ -157,6 +157,9 @@ void Transmitter::start_sidechain() {
   };
   opts.filter = cfg_.filter;
   opts.keys = frame_keys_;
+  // Sealing alone, and the workers not asked for: on the reader (see Options::seal_on_reader).
+  opts.seal_on_reader = cfg_.filter.command.empty() && knobs_.compress == "none" &&
+                        !cfg_.compress_auto && knobs_.sidechain_workers == 0;
   opts.compression = [this] {
     std::lock_guard lock(mutex_);
     // validate() let only parseable values into the knob.

@@ -146,6 +146,42 @@ TEST(TxStage, AFailedFilterStopsTheStageAndIsReportedOnce) {
   EXPECT_TRUE(out.frames.empty());
 }
 
+// A keyed session with nothing to compress: the reader seals each frame in submit() and it
+// is emitted before submit() returns, on the reader's thread, sealed so that it opens.
+TEST(TxStage, SealOnReaderSealsAndEmitsBeforeSubmitReturns) {
+  BufferPool pool(64 << 20);
+  Collected out;
+  auto opts = options(out, "none");
+  const auto keys = std::make_shared<const crypto::FrameKeys>(
+      crypto::Secret(std::vector<std::byte>(32, std::byte{'k'})), crypto::Salt{},
+      crypto::Cipher::aes_256_gcm);
+  opts.keys = keys;
+  opts.seal_on_reader = true;
+  std::vector<std::thread::id> emitted_on;
+  opts.emit = [&](std::shared_ptr<OutFrame> f) {
+    emitted_on.push_back(std::this_thread::get_id());
+    out.frames.push_back(std::move(f));
+  };
+  TxStage stage(std::move(opts), pool);
+  for (std::uint64_t seq = 0; seq < 5; ++seq) {
+    ASSERT_TRUE(stage.submit(make_frame(pool, seq, 1000 + seq, static_cast<char>('a' + seq))));
+    ASSERT_EQ(out.frames.size(), seq + 1);  // no lock: emitted on this thread, already
+  }
+  EXPECT_EQ(stage.held(), 0u);
+  EXPECT_GT(stage.busy_seconds(), 0.0);
+  for (std::uint64_t seq = 0; seq < 5; ++seq) {
+    EXPECT_EQ(emitted_on[seq], std::this_thread::get_id());
+    auto& f = *out.frames[seq];
+    ASSERT_TRUE(f.header.has(wire::FrameFlag::sealed));
+    EXPECT_EQ(f.header.seq, seq);
+    EXPECT_EQ(f.header.codec, wire::Codec::none);
+    const std::span<std::byte> data(f.payload.data(), f.header.length);
+    EXPECT_NE(data[0], static_cast<std::byte>('a' + seq));  // ciphertext, not the fill
+    ASSERT_TRUE(keys->open(seq, f.header.encode(), data, f.tag));
+    for (auto b : data) ASSERT_EQ(b, static_cast<std::byte>('a' + seq));
+  }
+}
+
 TEST(WorkerPool, DepthCountsWorkAwaitedByACoroutineUntilItIsDone) {
   BufferPool pool(1 << 20);
   // Before the pool, so destroyed after it: as in the receiver, the workers are joined while

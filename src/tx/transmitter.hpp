@@ -8,7 +8,9 @@
 //   probes, the tick loop (outage timeout, hedging, progress line), the signal watch and the
 //   cancel on failure. Leg sockets are touched only here.
 // - the reader thread (SourceReader): reads stdin into frames and pushes them into queue_
-//   (or into stage_); blocks in SendQueue::wait_for_room() while the window is full.
+//   (or into stage_, which may seal a keyed frame on this thread, see
+//   TxStage::Options::seal_on_reader); blocks in SendQueue::wait_for_room() while the window is
+//   full.
 // - with a sidechain, its worker threads (stage_): transform frames, push them into queue_.
 // - the tuner thread (if tuning): knobs(), apply(), snapshot(), publish().
 // - metrics threads (exporter, SIGUSR1 JSON): snapshot() only.

@@ -191,7 +191,9 @@ inline constexpr std::array<KnobSpec, static_cast<std::size_t>(KnobId::count_)> 
    [](Knobs& k, std::string v) { k.compress = std::move(v); }},
   {KnobId::sidechain_workers, "sidechain_workers", "sidechain-workers", KnobType::count,
    {"sidechain-workers", 1, 64, true}, "threads",
-   "threads compressing/filtering (tx) or decoding (rx) frames, 0 = one per core", "",
+   "threads compressing/filtering (tx) or decoding (rx) frames, 0 = one per core (tx, keyed, "
+   "nothing to compress: 0 = sealed by the stdin reader)",
+   "",
    // A gene with the codec (--compress auto and the tuner): when both ends share the cores
    // (loopback, a busy host) fewer compressing threads can leave more to the rest.
    true, true,

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -77,6 +78,31 @@ TEST(Profile, BadFilesAreOneLineErrors) {
 
 TEST(Profile, UnwritablePathThrows) {
   EXPECT_THROW(save_profile("/nonexistent-dir/p.json", Profile{}), std::runtime_error);
+}
+
+// A rename would put a regular file where the FIFO (or, as root, /dev/null) was.
+TEST(Profile, APathThatIsNotARegularFileIsRefusedAndLeftAsItWas) {
+  TempDir dir;
+  const std::string fifo = dir.file("p.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    save_profile(fifo, Profile{sample_knobs(), 2, 1.5e7});
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "tune-profile " + fifo + ": not a regular file");
+  }
+  EXPECT_TRUE(std::filesystem::is_fifo(std::filesystem::symlink_status(fifo)));
+}
+
+TEST(Profile, ThroughASymlinkTheFileItNamesIsReplacedAndTheLinkStays) {
+  TempDir dir;
+  const std::string file = dir.file("real.json");
+  const std::string link = dir.file("link.json");
+  save_profile(file, Profile{Knobs{}, 1, 1});
+  std::filesystem::create_symlink(file, link);
+  save_profile(link, Profile{sample_knobs(), 2, 1.5e7});
+  EXPECT_TRUE(std::filesystem::is_symlink(std::filesystem::symlink_status(link)));
+  EXPECT_EQ(load_profile(file).link_count, 2u);
 }
 
 TEST(TuneLog, LinesAreJsonWithEveryField) {

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -28,7 +29,17 @@ void save_profile(const std::string& path, const Profile& p) {
                    {"link_count", p.link_count},
                    {"fitness", p.fitness},
                    {"knobs", knobs_to_json(p.knobs)}};
-  const std::string tmp = path + ".tmp";
+  // Saved with a rename, which would put a regular file where a device or a FIFO was (run as
+  // root, `--tune-profile /dev/null` replaced /dev/null); a profile is read back later, so
+  // such a path is refused. Through a symbolic link the file it names is replaced.
+  std::error_code ignored;  // a path that does not exist yet is fine
+  const auto status = std::filesystem::status(path, ignored);
+  const bool exists = std::filesystem::exists(status);
+  if (exists && !std::filesystem::is_regular_file(status)) fail(path, "not a regular file");
+  std::error_code ec;
+  const std::string target = exists ? std::filesystem::canonical(path, ec).string() : path;
+  if (ec) fail(path, "cannot resolve: " + ec.message());
+  const std::string tmp = target + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     if (!out) fail(path, std::string("cannot write ") + tmp + ": " + std::strerror(errno));
@@ -36,7 +47,7 @@ void save_profile(const std::string& path, const Profile& p) {
     out.flush();
     if (!out) fail(path, std::string("cannot write ") + tmp + ": " + std::strerror(errno));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (std::rename(tmp.c_str(), target.c_str()) != 0) {
     std::string err = std::strerror(errno);
     std::remove(tmp.c_str());
     fail(path, "cannot replace: " + err);

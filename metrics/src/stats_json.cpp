@@ -108,15 +108,19 @@ std::string lower_first(std::string s) {
   return s;
 }
 
-// 0, or the errno of the write that failed.
-int write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
+// Writes all of `text` to fd (fsync'ed when `sync`) and closes it: 0, or the first errno.
+int write_and_close(int fd, std::string_view text, bool sync) {
+  int err = 0;
+  while (err == 0 && !text.empty()) {
     const ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno;
-    text.remove_prefix(static_cast<std::size_t>(n));
+    if (n >= 0)
+      text.remove_prefix(static_cast<std::size_t>(n));
+    else if (errno != EINTR)
+      err = errno;
   }
-  return 0;
+  if (err == 0 && sync && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  return err;
 }
 
 [[noreturn]] void fail(const std::string& path, int err) {
@@ -194,11 +198,7 @@ void write_stats_json(const std::string& path, std::span<const Stats> all) {
     // regular file where the device or the pipe was (as root, even in place of /dev/null).
     const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) fail(path, errno);
-    if (const int err = write_all(fd, text); err != 0) {
-      ::close(fd);
-      fail(path, err);
-    }
-    if (::close(fd) != 0) fail(path, errno);
+    if (const int err = write_and_close(fd, text, false); err != 0) fail(path, err);
     return;
   }
   // A regular file, or none yet. Through a symbolic link the file it names is replaced, and
@@ -211,18 +211,9 @@ void write_stats_json(const std::string& path, std::span<const Stats> all) {
   const std::string tmp = target + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(path, errno);
-  if (const int err = write_all(fd, text); err != 0) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    fail(path, err);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(path, err);
-  }
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
-    const int err = errno;
+  int err = write_and_close(fd, text, true);
+  if (err == 0 && ::rename(tmp.c_str(), target.c_str()) != 0) err = errno;
+  if (err != 0) {
     ::unlink(tmp.c_str());
     fail(path, err);
   }

@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -173,38 +172,6 @@ std::optional<Pipe> make_pipe(int& err) {
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-// The filter's stdin and stdout are files in memory (memfd), not pipes. Through pipes the
-// filter and our worker woke each other for every few KiB (gzip writes 16 KiB at a time):
-// 14.5 k context switches for 256 MB through 'gzip -1', a third more CPU than gzip alone in a
-// loop over files. A file is written once and read by the filter at its own pace; the worker
-// sleeps until the filter exits. The descriptor the filter gets is a dup of ours, so the two
-// share the file offset: where the filter has read to, or written to, is progress we can see.
-std::optional<UniqueFd> make_memfd(const char* name, unsigned flags, int& err) {
-  const int fd = ::memfd_create(name, MFD_CLOEXEC | flags);
-  if (fd < 0) {
-    err = errno;
-    return std::nullopt;
-  }
-  return UniqueFd(fd);
-}
-
-bool write_all(const UniqueFd& fd, std::span<const std::byte> bytes, int& err) {
-  while (!bytes.empty()) {
-    const ssize_t w = ::write(fd.get(), bytes.data(), bytes.size());
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      return false;
-    }
-    bytes = bytes.subspan(static_cast<std::size_t>(w));
-  }
-  if (::lseek(fd.get(), 0, SEEK_SET) != 0) {
-    err = errno;
-    return false;
-  }
-  return true;
-}
-
 // Where the shared offset of a file the filter reads or writes stands.
 std::uint64_t offset_of(const UniqueFd& fd) {
   const off_t at = ::lseek(fd.get(), 0, SEEK_CUR);
@@ -266,22 +233,6 @@ bool plain_word_char(char c) {
 
 }  // namespace
 
-// Sealed against growing: however much a filter (or a decompression bomb through `gzip -dc`)
-// writes, the file never holds more. Its size is only a hole until written, so the room costs
-// no memory.
-std::optional<UniqueFd> make_output_file(std::size_t max_output, int& err) {
-  auto fd = make_memfd("vmp-filter-out", MFD_ALLOW_SEALING, err);
-  if (!fd) return std::nullopt;
-  // Fits off_t whatever max_output is.
-  const std::size_t cap = std::min<std::size_t>(max_output, SIZE_MAX / 4) + 1 + kFilterOverrunRoom;
-  if (::ftruncate(fd->get(), static_cast<off_t>(cap)) != 0 ||
-      ::fcntl(fd->get(), F_ADD_SEALS, F_SEAL_GROW) != 0) {
-    err = errno;
-    return std::nullopt;
-  }
-  return fd;
-}
-
 std::optional<std::vector<std::string>> words_without_shell(const std::string& command) {
   std::vector<std::string> words;
   std::string word;
@@ -303,16 +254,20 @@ std::optional<std::vector<std::string>> words_without_shell(const std::string& c
 FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
                         const FilterLimits& limits) {
   std::vector<std::byte> output;
-  auto result = run_filter(command, input, limits, [&output](std::size_t bytes) {
-    output.resize(bytes);
-    return std::span<std::byte>(output);
-  });
+  FilterFiles files(limits.max_output);
+  auto result = run_filter(
+      command, input, limits,
+      [&output](std::size_t bytes) {
+        output.resize(bytes);
+        return std::span<std::byte>(output);
+      },
+      files);
   result.output = std::move(output);
   return result;
 }
 
 FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
-                        const FilterLimits& limits, const OutputPlace& place) {
+                        const FilterLimits& limits, const OutputPlace& place, FilterFiles& files) {
   FilterResult result;
   const std::string name = "filter " + quoted(command);
   auto fail = [&](std::string why) {
@@ -321,14 +276,14 @@ FilterResult run_filter(const std::string& command, std::span<const std::byte> i
     return std::move(result);
   };
 
+  if (limits.max_output > files.max_output())
+    return fail("could not be started: its output limit is above its file's room");
   int err = 0;
-  auto in = make_memfd("vmp-filter-in", 0, err);
-  if (in && !write_all(*in, input, err)) in.reset();
-  auto out = in ? make_output_file(limits.max_output, err) : std::nullopt;
+  auto in = files.input(input, err);
+  auto out = in ? files.output(err) : std::nullopt;
   auto errp = out ? make_pipe(err) : std::nullopt;
   if (!errp) return fail("could not be started: " + errno_text(err));
-  if (!above_stdio(*in, err) || !above_stdio(*out, err) || !above_stdio(errp->write, err) ||
-      !set_nonblocking(errp->read, err))
+  if (!above_stdio(errp->write, err) || !set_nonblocking(errp->read, err))
     return fail("could not be started: " + errno_text(err));
 
   SpawnFileActions actions;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "sidechain/filter_files.hpp"
 #include "util/unique_fd.hpp"
 
 namespace vmp::sidechain {
@@ -56,8 +57,8 @@ std::optional<std::vector<std::string>> words_without_shell(const std::string& c
 
 // Runs the command (directly when words_without_shell says it may and the program is found
 // on PATH, else `/bin/sh -c command`, which also reports a missing program) with `input` as
-// its stdin and collects its stdout and stderr; stdin and stdout are files in memory (memfd),
-// so the filter sees regular files, not pipes. Returns only
+// its stdin and collects its stdout and stderr; stdin and stdout are files in memory (memfd,
+// see FilterFiles), so the filter sees regular files, not pipes. Returns only
 // after the process is gone: it runs in its own process group, which is sent SIGKILL before the
 // filter is reaped (at once on failure, after it exited otherwise), so nothing it started outlives
 // the call. A filter that exits without reading all its input (`head -c 10`) is judged by its exit
@@ -67,15 +68,11 @@ FilterResult run_filter(const std::string& command, std::span<const std::byte> i
 // Where the filter's output goes once it is complete and its size known: `bytes` bytes of
 // space (e.g. a frame buffer from a pool).
 using OutputPlace = std::function<std::span<std::byte>(std::size_t bytes)>;
-// The same with stdout read straight into what `place` gives, called once and only when the
-// filter succeeded (result.output stays empty): no zero-filled scratch and no second copy.
+// The same on a worker's own files (kept from call to call; limits.max_output at most
+// files.max_output()), with stdout read straight into what `place` gives, called once and only
+// when the filter succeeded (result.output stays empty): no zero-filled scratch and no second
+// copy.
 FilterResult run_filter(const std::string& command, std::span<const std::byte> input,
-                        const FilterLimits& limits, const OutputPlace& place);
-
-// The file a filter's stdout goes to: a memfd of max_output + 1 + kFilterOverrunRoom bytes
-// that cannot grow. The room lets a filter that writes too much pass the limit (and be told so)
-// before its writes start failing. nullopt with `err` set when the kernel refuses.
-inline constexpr std::size_t kFilterOverrunRoom = 4 * 1024 * 1024;
-std::optional<UniqueFd> make_output_file(std::size_t max_output, int& err);
+                        const FilterLimits& limits, const OutputPlace& place, FilterFiles& files);
 
 }  // namespace vmp::sidechain

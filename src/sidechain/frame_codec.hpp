@@ -1,6 +1,7 @@
 // The built-in codecs of the sidechain stage (lz4 and zstd, from their libraries), one frame
-// at a time. A FrameCodec belongs to one worker thread: it keeps that thread's compression
-// contexts, so a frame costs no allocation beyond its output buffer.
+// at a time. A FrameCodec belongs to one worker thread: it keeps what that thread reuses from
+// frame to frame, its compression contexts and the memory files its filter processes run on
+// (FilterFiles), so a frame costs no allocation beyond its output buffer.
 //
 // encode() gives up (nullopt) when the result would not be smaller than the raw frame: such
 // a frame goes out raw, so incompressible input costs one failed attempt and no wire bytes.
@@ -17,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "sidechain/filter_files.hpp"
 #include "util/buffer_pool.hpp"
 #include "wire/protocol.hpp"
 
@@ -53,6 +55,9 @@ class FrameCodec {
   // The raw frame, or one line saying why it cannot be had ("zstd: corrupted block ...").
   std::variant<Buffer, std::string> decode(wire::Codec codec, std::span<const std::byte> wire,
                                            std::uint32_t raw_length);
+  // Room for a filter's output of a whole frame and one byte more (how the receiver tells
+  // too much output from exact).
+  FilterFiles& filter_files() { return filter_files_; }
 
  private:
   bool shrinks(const Compression& how, std::span<const std::byte> sample);
@@ -61,6 +66,7 @@ class FrameCodec {
   BufferPool& pool_;
   std::vector<std::byte> sample_;  // output of the sample compression
   std::unique_ptr<Contexts> ctx_;
+  FilterFiles filter_files_{std::size_t{wire::kMaxPayload} + 1};
 };
 
 }  // namespace vmp::sidechain

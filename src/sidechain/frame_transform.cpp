@@ -44,8 +44,8 @@ std::optional<std::string> transform(FrameCodec& codec, const Compression& compr
   const std::span<const std::byte> raw(frame.payload.data(), h.length);
   if (!filter.command.empty()) {
     PooledOutput out;
-    auto result =
-        run_filter(filter.command, raw, {wire::kMaxPayload, filter.stall_timeout}, out.place(pool));
+    auto result = run_filter(filter.command, raw, {wire::kMaxPayload, filter.stall_timeout},
+                             out.place(pool), codec.filter_files());
     if (!result.ok) return "frame " + std::to_string(h.seq) + ": " + result.error;
     h.codec = wire::Codec::filter;
     h.wire_length = static_cast<std::uint32_t>(out.size);
@@ -105,7 +105,7 @@ std::variant<Buffer, DecodeError> decode_frame(FrameCodec& codec, const FilterCo
   PooledOutput out;
   auto result =
       run_filter(unfilter.command, wire, {std::size_t{header.length} + 1, unfilter.stall_timeout},
-                 out.place(pool));
+                 out.place(pool), codec.filter_files());
   if (!result.ok) return DecodeError{true, false, name + result.error};
   if (out.size != header.length)
     return DecodeError{true, false,

@@ -214,23 +214,51 @@ TEST_F(RunFilter, TooMuchOutputIsAnError) {
   EXPECT_EQ(exact.output.size(), kMiB);
 }
 
-// A decompression bomb costs no memory: the file a filter writes its output to cannot grow
-// past the limit plus the room, whatever one write asks for.
-TEST(FilterOutputFile, CannotGrowPastTheLimitPlusRoom) {
-  int err = 0;
-  const auto fd = make_output_file(kMiB, err);
-  ASSERT_TRUE(fd) << err;
-  const std::vector<char> bomb(64 * kMiB, 'x');
-  std::size_t wrote = 0;
-  while (wrote < bomb.size()) {
-    const ssize_t w = ::write(fd->get(), bomb.data() + wrote, bomb.size() - wrote);
-    if (w <= 0) break;  // EPERM (or EFBIG): the seal
-    wrote += static_cast<std::size_t>(w);
-  }
-  struct stat st {};
-  ASSERT_EQ(::fstat(fd->get(), &st), 0);
-  EXPECT_EQ(static_cast<std::size_t>(st.st_size), kMiB + 1 + kFilterOverrunRoom);
-  EXPECT_LE(wrote, kMiB + 1 + kFilterOverrunRoom);
+// A worker runs every frame's filter on the same two files: each call gets exactly what its
+// own filter wrote, never bytes an earlier, longer output left behind, and its filter reads
+// exactly its own input.
+TEST_F(RunFilter, CallsOnOneWorkersFilesEachGetExactlyTheirOwnOutput) {
+  FilterFiles files(kRoomy.max_output);
+  auto run = [&files](const std::string& command, std::span<const std::byte> input) {
+    std::vector<std::byte> out;
+    const auto r = run_filter(
+        command, input, kRoomy,
+        [&out](std::size_t bytes) {
+          out.resize(bytes);
+          return std::span<std::byte>(out);
+        },
+        files);
+    EXPECT_TRUE(r.ok) << command << ": " << r.error;
+    return out;
+  };
+  const auto big = random_bytes(3 * kMiB, 1);
+  const auto small = random_bytes(1000, 2);
+  EXPECT_EQ(run("cat", big), big);
+  EXPECT_EQ(run("cat", small), small);
+  EXPECT_EQ(run("wc -c", big), bytes_of(std::to_string(big.size()) + "\n"));
+  EXPECT_EQ(run("printf abc", {}), bytes_of("abc"));
+  EXPECT_EQ(run("cat", {}), std::vector<std::byte>{});
+  // A failed call in between leaves nothing behind for the next.
+  std::vector<std::byte> unused;
+  const auto failed = run_filter(
+      "cat; exit 3", big, kRoomy,
+      [&unused](std::size_t bytes) {
+        unused.resize(bytes);
+        return std::span<std::byte>(unused);
+      },
+      files);
+  EXPECT_FALSE(failed.ok);
+  EXPECT_EQ(run("cat", small), small);
+}
+
+// A limit above what the worker's output file has room for is refused, not half-enforced.
+TEST_F(RunFilter, ALimitAboveTheFilesRoomIsRefused) {
+  FilterFiles files(kMiB);
+  const auto r = run_filter(
+      "cat", bytes_of("x"), {2 * kMiB, 10s}, [](std::size_t) { return std::span<std::byte>(); },
+      files);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("room"), std::string::npos) << r.error;
 }
 
 TEST(WordsWithoutShell, PlainWordsAreSplitAnythingElseNeedsTheShell) {

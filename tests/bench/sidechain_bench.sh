@@ -68,7 +68,8 @@ timeout_s=${timeout_s:-$((60 + size / 4000000))}
 bench_init sidechain-bench
 
 # ---- contenders ----------------------------------------------------------------------------
-# A contender: NAME, KIND (vmp | pipe), RX (receiving command; for a pipe the network part),
+# A contender: NAME, KIND (vmp | pipe | local: no network, TX is the whole job and DEC its verify
+# run), RX (receiving command; for a pipe the network part),
 # DEC (a pipe's decompressor), TX (reads stdin). HOST, PORT and STATS are filled in per run.
 q_bin=$(printf %q "$bin")
 NAMES=() KINDS=() RXS=() DECS=() TXS=()
@@ -120,6 +121,12 @@ run_one() {
     rxcmd="$rx${dec:+ | $dec} | $sink"
   fi
   txcmd="cat $(printf %q "$in") | $tx"
+  if [[ ${KINDS[$i]} == local ]]; then
+    rxcmd=""
+    txcmd=$tx
+    [[ $mode == verify ]] && txcmd=${DECS[$i]}" | $sink"
+    echo "0 0" >"$work/rx.time"  # no receiving end
+  fi
   run_ends "$rxcmd" "$txcmd" /dev/null || return $?
   local bad=""
   ((RC_TX == 0)) || bad+=" tx exit $RC_TX;"
@@ -194,13 +201,16 @@ mbs() {
 }
 index_of() { local i; for i in "${!NAMES[@]}"; do [[ ${NAMES[$i]} == "$1" ]] && { echo "$i"; return; }; done; }
 
-table_full() {  # table_full SCEN FIRST LAST BYTES
+table_full() {  # table_full SCEN FIRST LAST BYTES [EXTRA_INDEX...]
   local scen=$1 first=$2 last=$3 bytes=$4 i zi gi zb gb
+  local rows
+  mapfile -t rows < <(seq "$first" "$last")
+  rows+=("${@:5}")
   zi=$(index_of "zstd -T0 -1 \| nc") gi=$(index_of "gzip -1 \| nc")
   zb=$(mbs "$scen" "$zi" "$bytes") gb=$(mbs "$scen" "$gi" "$bytes")
   echo "| contender | input MB/s | min | max | ratio | CPU s/GB | vs zstd -T0 pipeline | vs gzip pipeline |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-  for ((i = first; i <= last; i++)); do
+  for i in "${rows[@]}"; do
     local b=$work/r.$scen.$i state
     [[ -f $b.state ]] || continue  # not among --contenders
     state=$(cat "$b.state")
@@ -218,7 +228,7 @@ table_full() {  # table_full SCEN FIRST LAST BYTES
     if [[ ${KINDS[$i]} == vmp || $i == "$zi" ]]; then
       [[ -n $zb ]] && vz=$(awk -v a="$m" -v z="$zb" 'BEGIN { printf "%.2fx", a / z }')
     fi
-    if [[ ${KINDS[$i]} == vmp || $i == "$gi" ]]; then
+    if [[ ${KINDS[$i]} != pipe || $i == "$gi" ]]; then
       [[ -n $gb ]] && vg=$(awk -v a="$m" -v z="$gb" 'BEGIN { printf "%.2fx", a / z }')
     fi
     awk -v n="${NAMES[$i]}" -v m="$m" -v lo="$lo" -v hi="$hi" -v r="$ratio" -v f="$(cat "$b.flag")" \
@@ -239,6 +249,10 @@ make_inputs() {
     # Reading stops at SIZE; the producer then dies of SIGPIPE, which is expected.
     (bash -c "$data_cmd" 2>/dev/null || true) | head -c "$need" >"$work/real"
     cat "$work/real" >/dev/null
+    if want loopback; then
+      mkdir -p "$work/chunks"
+      split -b 8M -a 5 "$work/real" "$work/chunks/c."
+    fi
     SHA[$work/real]=$(sha256sum "$work/real" | cut -d' ' -f1)
     if want wan; then
       head -c "$wan_size" "$work/real" >"$work/wan"
@@ -261,6 +275,12 @@ add_vmp "--compress none" "" "--compress none"
 add_vmp "--compress auto" "" "--compress auto"
 add_vmp "--compress lz4" "" "--compress lz4"
 n_rand_last=$((${#NAMES[@]} - 1))
+# The reference: the gzip pair over the pre-split chunks, cores at once, no transfer (see Method).
+q_chunks=$(printf %q "$work/chunks")
+add "\`gzip -1 \| gzip -dc\` per 8 MiB chunk, $(nproc) at once, no transfer" local "" \
+  "for f in $q_chunks/c.*; do gzip -1 -c \"\$f\" | gzip -dc; done" \
+  "printf '%s\\0' $q_chunks/c.* | xargs -0 -P $(nproc) -n 1 sh -c 'gzip -1 -c \"\$1\" | gzip -dc >/dev/null' sh"
+i_ideal=$((${#NAMES[@]} - 1))
 
 # gzip_alone: `gzip -1` and `gzip -dc` by themselves on the real data, file to /dev/null, once
 # per round; CPU seconds (user+sys) in $work/alone.{gzip,gunzip}. With both ends on one
@@ -285,6 +305,7 @@ gzip_alone() {
 picked() { [[ -z $contenders ]] || grep -Eq -- "$contenders" <<<"${NAMES[$1]}"; }
 if want loopback; then
   for ((i = 0; i < n_full; i++)); do if picked "$i"; then entry loopback "$i" "$work/real"; fi; done
+  if picked "$i_ideal"; then entry loopback "$i_ideal" "$work/real"; fi
 fi
 if want random; then
   for ((i = n_full; i <= n_rand_last; i++)); do if picked "$i"; then entry random "$i" "$work/random"; fi; done
@@ -310,7 +331,7 @@ if want loopback; then
   echo
   echo "Loopback, real data: $(numfmt --to=iec "$real_bytes") ($real_bytes B) of \`$data_cmd\`"
   echo
-  table_full loopback 0 $((n_full - 1)) "$real_bytes"
+  table_full loopback 0 $((n_full - 1)) "$real_bytes" "$i_ideal"
   gz=$(median <"$work/alone.gzip") gd=$(median <"$work/alone.gunzip")
   gb=$(mbs loopback "$(index_of "gzip -1 \| nc")" "$real_bytes")
   echo
@@ -321,6 +342,15 @@ if want loopback; then
     if (g > 0) printf " (%.2fx the serial gzip pipeline)", ceil / g
     print "."
   }'
+  ideal=$(mbs loopback "$i_ideal" "$real_bytes")
+  pair=$(mbs loopback "$(index_of "viamillipede --filter 'gzip -1'")" "$real_bytes")
+  if [[ -n $ideal && -n $gb ]]; then
+    awk -v r="$ideal" -v g="$gb" -v p="${pair:-0}" 'BEGIN {
+      printf "The pair with no transfer at all (the reference row) reached %.1f MB/s, %.2fx the serial gzip pipeline", r, r / g
+      if (p > 0) printf "; viamillipede'"'"'s filter pair %.0f%% of it", 100 * p / r
+      print "."
+    }'
+  fi
 fi
 if want random; then
   echo

@@ -39,7 +39,9 @@
 #   transmitter's --stats-json must count every input byte.
 # * The gzip pair's ceiling: `gzip -1` and `gzip -dc` alone on the same bytes (file to
 #   /dev/null, once per round, after the rounds), CPU per GB; both ends share the machine's
-#   cores, so cores / (both per byte) bounds any arrangement of the pair on this machine.
+#   cores, so cores / (both per byte) bounds any arrangement of the pair on this machine;
+#   with the transfer's own CPU per byte added (the `--compress none` row, when it ran),
+#   a tighter bound.
 # * Ratio = input bytes / bytes on the wire. viamillipede: "sidechain.ratio" of --stats-json when
 #   present, else bytes_in / tcp_acked_bytes (marked *; includes frame headers), median of the
 #   rounds. Pipelines: the compressed stream nc/mbuffer received in the untimed run, measured.
@@ -335,12 +337,24 @@ if want loopback; then
   gz=$(median <"$work/alone.gzip") gd=$(median <"$work/alone.gunzip")
   gb=$(mbs loopback "$(index_of "gzip -1 \| nc")" "$real_bytes")
   echo
-  awk -v c="$gz" -v d="$gd" -v n="$(nproc)" -v b="$real_bytes" -v g="${gb:-0}" 'BEGIN {
+  # The transfer's own cost: the plain contender's CPU per GB in the same rounds (when it ran).
+  ni=$(index_of "viamillipede --compress none")
+  tcpu=0
+  if [[ $(cat "$work/r.loopback.$ni.state" 2>/dev/null) == ok ]]; then
+    tcpu=$(awk -v c="$(median <"$work/r.loopback.$ni.cpu")" -v b="$real_bytes" 'BEGIN { print c / (b / 1e9) }')
+  fi
+  awk -v c="$gz" -v d="$gd" -v n="$(nproc)" -v b="$real_bytes" -v g="${gb:-0}" -v t="$tcpu" 'BEGIN {
     gbs = b / 1e9; ceil = n * gbs / (c + d) * 1000
     printf "gzip alone on the same bytes (median of the rounds): `gzip -1` %.2f CPU-s/GB, `gzip -dc` %.2f.\n", c / gbs, d / gbs
     printf "With both ends on these %d cores, no arrangement of the filter pair passes %d / (%.2f + %.2f) = %.0f MB/s", n, n, c / gbs, d / gbs, ceil
     if (g > 0) printf " (%.2fx the serial gzip pipeline)", ceil / g
     print "."
+    if (t > 0) {
+      tceil = n / (c / gbs + d / gbs + t) * 1000
+      printf "With the transfer'"'"'s own cost added (viamillipede --compress none above: %.2f CPU-s/GB), %d / (%.2f + %.2f + %.2f) = %.0f MB/s", t, n, c / gbs, d / gbs, t, tceil
+      if (g > 0) printf " (%.2fx)", tceil / g
+      print "."
+    }
   }'
   ideal=$(mbs loopback "$i_ideal" "$real_bytes")
   pair=$(mbs loopback "$(index_of "viamillipede --filter 'gzip -1'")" "$real_bytes")

@@ -6,7 +6,10 @@
 // and one frame plus the overrun room out, per worker.
 //
 // One filter at a time: a FilterFiles belongs to one worker (see FrameCodec). Each file is
-// made on first use, so a worker that never filters makes none.
+// made on first use, so a worker that never filters makes none. A filter's process group is
+// killed before its call returns; a descendant that left the group (setsid) and still writes
+// to its stdout would write into a later frame's output, which the raw frame's checksum, kept
+// by every filtered frame, then refuses (exit 9), as it refuses any other wrong output.
 #pragma once
 
 #include <cstddef>

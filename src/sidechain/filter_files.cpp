@@ -68,9 +68,9 @@ std::optional<UniqueFd> FilterFiles::input(std::span<const std::byte> bytes, int
   for (std::size_t at = 0; at < bytes.size();) {
     const ssize_t w =
         ::pwrite(in_->get(), bytes.data() + at, bytes.size() - at, static_cast<off_t>(at));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {  // nothing written would be a loop for ever
+      err = w < 0 ? errno : EIO;
       return std::nullopt;
     }
     at += static_cast<std::size_t>(w);

@@ -70,9 +70,9 @@ timeout_s=${timeout_s:-$((60 + size / 4000000))}
 bench_init sidechain-bench
 
 # ---- contenders ----------------------------------------------------------------------------
-# A contender: NAME, KIND (vmp | pipe | local: no network, TX is the whole job and DEC its verify
-# run), RX (receiving command; for a pipe the network part),
-# DEC (a pipe's decompressor), TX (reads stdin). HOST, PORT and STATS are filled in per run.
+# A contender: NAME, KIND (vmp | pipe | local), RX (receiving command; for a pipe the network
+# part), DEC (a pipe's decompressor), TX (reads stdin). A local contender has no network: TX is
+# the whole job and DEC the job of its verify run. HOST, PORT and STATS are filled in per run.
 q_bin=$(printf %q "$bin")
 NAMES=() KINDS=() RXS=() DECS=() TXS=()
 add() { NAMES+=("$1"); KINDS+=("$2"); RXS+=("$3"); DECS+=("$4"); TXS+=("$5"); }

@@ -110,9 +110,10 @@ Receiver::Receiver(RxConfig cfg, Logger& log, EngineHooks hooks)
       receiver_id_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32) | 1),
       rejects_([this](const std::string& line) { log_.error(line); }, kRejectInterval),
       gate_(cfg_.max_handshakes, cfg_.max_handshakes_per_address),
-      // Idle payload buffers kept for reuse: at most the window (the reassembler bounds the
-      // rest), so memory stays within the window twice plus constants.
-      pool_(std::min<std::uint64_t>(64 * MiB, cfg_.window_bytes)),
+      // Idle payload buffers kept for reuse: at most the window and its headroom, and at most
+      // 64 MiB (the reassembler bounds the rest), so memory stays within the window twice plus
+      // constants.
+      pool_(std::min<std::size_t>(64 * MiB, BufferPool::budget_for_window(cfg_.window_bytes))),
       frames_(cfg_.window_bytes),
       last_leg_seen_(start_),
       acceptor_(open_acceptor(io_, cfg_)),

@@ -66,7 +66,7 @@ Transmitter::Transmitter(TxConfig cfg, Logger& log, EngineHooks hooks)
                                   *cfg_.key, dial_key_->session_salt, cfg_.cipher)
                             : nullptr),
       start_(std::chrono::steady_clock::now()),
-      pool_(cfg_.knobs.window_bytes),
+      pool_(BufferPool::budget_for_window(cfg_.knobs.window_bytes)),
       queue_(cfg_.knobs.window_bytes),
       limiter_(cfg_.targets.size(), cfg_.knobs),
       knobs_(cfg_.knobs),
@@ -358,7 +358,7 @@ void Transmitter::apply(const Knobs& k) {
     }
   }
   update_window();
-  pool_.set_max_idle_bytes(k.window_bytes);
+  pool_.set_max_idle_bytes(BufferPool::budget_for_window(k.window_bytes));
   limiter_.set(k);
   asio::post(io_, [this, fewer_legs] {
     reshape_legs();  // first: the legs that go are asked to drain

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace vmp {
 namespace {
@@ -53,6 +54,21 @@ TEST(BufferPool, KeepsNoMoreThanItsBudget) {
   EXPECT_EQ(pool.idle_bytes(), 8192u);
   pool.set_max_idle_bytes(4096);
   EXPECT_EQ(pool.idle_bytes(), 4096u);
+}
+
+// A transfer's working set runs past its window by a few frames (one being read, the stage's,
+// another size class); with a budget of the window alone each of those frames was freed and
+// mapped again, frame after frame.
+TEST(BufferPool, AWindowsBudgetKeepsAFewFramesMoreThanTheWindow) {
+  constexpr std::size_t kFrame = 1 << 20;
+  constexpr std::uint64_t kWindow = 8 * kFrame;
+  BufferPool pool(BufferPool::budget_for_window(kWindow));
+  {
+    std::vector<Buffer> held;
+    for (int i = 0; i < 12; ++i) held.push_back(pool.get(kFrame));  // the window and 4 more
+  }
+  EXPECT_EQ(pool.idle_bytes(), 12 * kFrame);
+  EXPECT_GE(BufferPool::budget_for_window(kWindow), kWindow);
 }
 
 TEST(BufferPool, MovedBufferReturnsOnce) {
